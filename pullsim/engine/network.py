@@ -1,0 +1,859 @@
+"""Fluid, flow-level sharing of capacity on SimPy: links, transfers, streams.
+
+Model
+-----
+A :class:`Link` is any shared capacity in bytes/s (registry egress, a NAT gateway, a NIC's receive
+side, a disk's write bandwidth, CPU decompression). A flow crosses one or more links, each with a
+coefficient (one byte of the flow uses ``coefficient`` bytes of that link), may carry a rate cap of
+its own (a TCP connection, one core) and a weight, and is either a :class:`Transfer` (a size; its
+SimPy event fires when the last byte arrives) or a :class:`Stream` (a demanded rate, running until
+stopped: what a running workload asks for and gets). Rates are weighted max-min fair with caps
+(:mod:`pullsim.engine.maxmin`), recomputed once per instant at which anything changed; completion
+times are exact, there are no time steps.
+
+How it stays fast
+-----------------
+- Flows with the same links, coefficients, weight, cap and label form one *class* with a count;
+  they always share one rate.
+- Every active class is bound either to a saturated link, its *owner* (rate = weight x the owner's
+  *level*), or to its cap (rate = cap: the cap group). A class's progress per flow is
+  ``slope x clock + offset`` where an owner's clock integrates its level over time and the cap
+  group's clock is real time. A change of level moves one clock, not every flow (Ciw's
+  charge-then-reproject for processor sharing, done per bottleneck). Finish times sit in one heap
+  per group, in clock units, and a global heap holds each group's next finish.
+- When only flow counts or capacities change, the bottleneck structure usually survives: new
+  levels follow from per-link sums, propagated along owners whose classes cross other owners.
+  Every max-min condition is a linear inequality in the levels (a link's load within capacity, a
+  class's share no larger than the level of an owner it crosses, a level within its classes' caps);
+  each inequality's slack is split among the owners it involves as a threshold in that owner's
+  heap, so a level change looks only at thresholds it crosses, and each crossing re-checks its
+  inequality exactly. Only when an inequality fails, a new class appears or a bottleneck empties is
+  the full water-filling solved again. Either way the result is the unique max-min allocation.
+- Wake-ups are SimPy timeouts tagged with a generation number; a stale one is ignored when it
+  fires, and stale heap entries are skipped by version, never searched for.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from pullsim.engine.maxmin import solve_max_min
+from pullsim.engine.recording import Recorder
+
+__all__ = ["Link", "Network", "Stream", "Transfer", "TransferCancelled"]
+
+# Relative tolerance of the max-min checks: a level within this of another counts as equal.
+_CHECK_TOLERANCE = 1e-9
+# A flow finishes at a wake-up when its remaining time is within this fraction of the clock.
+_TIME_TOLERANCE = 1e-12
+# An owner whose level is recomputed more often than this in one update has a cyclic dependency.
+_MAX_LEVEL_PASSES = 8
+
+
+class TransferCancelled(Exception):
+    """Raised in a process waiting on a transfer that was cancelled before it finished."""
+
+
+class _StructureChanged(Exception):
+    """The fast path cannot keep the bottleneck structure: solve from scratch."""
+
+
+@dataclass(frozen=True, eq=False)
+class Link:
+    """A shared capacity in bytes/s; create with :meth:`Network.add_link`."""
+
+    network: Network
+    index: int
+    name: str
+    kind: str
+
+    @property
+    def capacity(self) -> float:
+        return self.network._capacity[self.index]
+
+    def set_capacity(self, capacity: float) -> None:
+        """Change the capacity now (0 is an outage: its flows stall until it returns)."""
+        self.network._set_capacity(self.index, capacity)
+
+    @property
+    def usage(self) -> float:
+        """Bytes/s the link carries now, at the rates of the last computation."""
+        return self.network._link_usage(self.index)
+
+    def __repr__(self) -> str:
+        return f"Link({self.name!r}, capacity={self.capacity:.6g})"
+
+
+class _Flow:
+    """State common to transfers and streams: its class and where its progress started."""
+
+    def __init__(self, network: Network, flow_id: int, class_index: int, label: str) -> None:
+        self.network = network
+        self.id = flow_id
+        self.class_index = class_index
+        self.label = label
+        self.started_at = network.env.now
+        self.finished_at: float | None = None
+        self._start_progress = network._progress(class_index)
+        self._delivered_at_end: float | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.finished_at is None
+
+    @property
+    def rate(self) -> float:
+        """Bytes/s this flow gets now (0 once it has ended)."""
+        return self.network._class_rate(self.class_index) if self.active else 0.0
+
+    @property
+    def delivered(self) -> float:
+        """Bytes moved so far."""
+        if self._delivered_at_end is not None:
+            return self._delivered_at_end
+        return max(0.0, self.network._progress(self.class_index) - self._start_progress)
+
+
+class Transfer(_Flow, simpy.Event):
+    """A flow of a given size; as a SimPy event it fires, with itself as value, when done."""
+
+    def __init__(
+        self, network: Network, flow_id: int, class_index: int, label: str, size: float
+    ) -> None:
+        simpy.Event.__init__(self, network.env)
+        _Flow.__init__(self, network, flow_id, class_index, label)
+        self.size = float(size)
+        self.target = self._start_progress + self.size
+
+    @property
+    def remaining(self) -> float:
+        return max(0.0, self.size - self.delivered) if self.active else 0.0
+
+    def cancel(self) -> None:
+        """Stop the transfer now; a process waiting on it gets :class:`TransferCancelled`."""
+        if self.active:
+            self.network._end_flow(self, "cancelled")
+            self.defused = True
+            self.fail(TransferCancelled(f"transfer {self.id} ({self.label}) cancelled"))
+
+    def __repr__(self) -> str:
+        state = "active" if self.active else f"ended at {self.finished_at:.6g}"
+        return f"Transfer(id={self.id}, label={self.label!r}, size={self.size:.6g}, {state})"
+
+
+class Stream(_Flow):
+    """A flow with a demanded rate and no size, running until :meth:`stop`."""
+
+    def __init__(
+        self, network: Network, flow_id: int, class_index: int, label: str, demand: float
+    ) -> None:
+        super().__init__(network, flow_id, class_index, label)
+        self.demand = float(demand)
+
+    @property
+    def demanded(self) -> float:
+        """Bytes it asked for so far (demand x time running)."""
+        end = self.finished_at if self.finished_at is not None else self.network.env.now
+        return self.demand * (end - self.started_at)
+
+    def stop(self) -> None:
+        if self.active:
+            self.network._end_flow(self, "stopped")
+
+    def __repr__(self) -> str:
+        return f"Stream(id={self.id}, label={self.label!r}, demand={self.demand:.6g})"
+
+
+PathSpec = Iterable["Link | tuple[Link, float]"]
+
+
+class Network:
+    """Owns the links and flows of one run and keeps their rates max-min fair.
+
+    ``resolution`` is the width in seconds of the utilisation buckets the recorder fills with
+    exact byte counts; ``record=False`` turns link recording off.
+    """
+
+    def __init__(
+        self, env: simpy.Environment, *, resolution: float = 1.0, record: bool = True
+    ) -> None:
+        self.env = env
+        self.links: list[Link] = []
+        self._link_names: dict[str, Link] = {}
+        self._capacity: list[float] = []
+        # Classes (index k). Lists for the scalar-heavy fast path; arrays are built for solves.
+        self._class_of: dict[tuple, int] = {}
+        self._class_entries: list[tuple[tuple[int, float], ...]] = []
+        self._label_of_class: list[str] = []
+        self._weight: list[float] = []
+        self._cap: list[float] = []
+        self._is_stream: list[bool] = []
+        self._count: list[int] = []  # flows in the class now
+        self._applied_count: list[int] = []  # count the current levels were computed with
+        self._members: list[list] = []  # heap of (target, flow id, transfer)
+        self._head: list[float] = []  # smallest pending target (inf when none)
+        self._class_version: list[int] = []
+        self._streams_of_class: list[dict[int, Stream]] = []
+        # Progress per flow of class k = slope[k] * clock(group[k]) + offset[k].
+        self._group: list[int] = []
+        self._slope: list[float] = []
+        self._offset: list[float] = []
+        # Groups: one per link (when it owns classes) plus the cap group, index CAP = len(links).
+        self._level: list[float] = [1.0]
+        self._clock: list[float] = [0.0]
+        self._clock_time: list[float] = [env.now]
+        self._group_heap: list[list] = [[]]
+        self._group_version: list[int] = [0]
+        self._global_heap: list[tuple[float, int, int]] = []
+        # Fast-path sums per link, valid while the structure is.
+        self._owned_sum: list[float] = []  # sum over owned classes of count * coefficient * weight
+        self._owned_classes: list[int] = []
+        self._capped_load: list[float] = []
+        self._foreign: list[dict[int, float]] = []  # owner -> sum of count * coefficient * weight
+        self._dependent_owners: list[list[int]] = []
+        self._ceiling: list[float] = []
+        self._floor: list[float] = []
+        self._up_watch: list[list] = []
+        self._down_watch: list[list] = []
+        self._watch_version: dict[tuple, int] = {}
+        self._structure_valid = False
+        self._changed_classes: set[int] = set()
+        self._changed_capacity: set[int] = set()
+        self._new_streams: list[Stream] = []
+        self._update_pending = False
+        self._generation = 0
+        self._next_flow_id = 0
+        self._active_transfers: dict[int, Transfer] = {}
+        self._active_streams: dict[int, Stream] = {}
+        self.recorder = Recorder(self, resolution=resolution, enabled=record)
+        self.stats = {"updates": 0, "full_solves": 0, "fast_updates": 0}
+
+    # ------------------------------------------------------------------ links
+    @property
+    def _cap_group(self) -> int:
+        return len(self.links)
+
+    def add_link(self, name: str, capacity: float, *, kind: str = "") -> Link:
+        """A new shared capacity (bytes/s). Names are unique within a network."""
+        if name in self._link_names:
+            raise ValueError(f"link {name!r} already exists")
+        _check_rate(capacity, f"capacity of link {name!r}")
+        index = len(self.links)
+        link = Link(self, index, name, kind)
+        # The cap group is always last: move it one place on.
+        for k, group in enumerate(self._group):
+            if group == index:
+                self._group[k] = index + 1
+        self._global_heap = [(t, g + (g == index), v) for t, g, v in self._global_heap]
+        heapq.heapify(self._global_heap)
+        for values, fill in (
+            (self._level, 0.0),
+            (self._clock, 0.0),
+            (self._clock_time, self.env.now),
+            (self._group_heap, None),
+            (self._group_version, 0),
+        ):
+            values.insert(index, [] if fill is None else fill)
+        self.links.append(link)
+        self._link_names[name] = link
+        self._capacity.append(float(capacity))
+        self._owned_sum.append(0.0)
+        self._owned_classes.append(0)
+        self._capped_load.append(0.0)
+        self._foreign.append({})
+        self._dependent_owners.append([])
+        self._ceiling.append(math.inf)
+        self._floor.append(0.0)
+        self._up_watch.append([])
+        self._down_watch.append([])
+        self.recorder.add_link(link)
+        return link
+
+    def link(self, name: str) -> Link:
+        return self._link_names[name]
+
+    def _set_capacity(self, index: int, capacity: float) -> None:
+        _check_rate(capacity, f"capacity of link {self.links[index].name!r}")
+        self._advance()
+        self._capacity[index] = float(capacity)
+        self._changed_capacity.add(index)
+        self._request_update()
+
+    # ------------------------------------------------------------------ flows
+    def transfer(
+        self,
+        size: float,
+        path: PathSpec,
+        *,
+        cap: float | None = None,
+        weight: float = 1.0,
+        label: str = "",
+    ) -> Transfer:
+        """Start moving ``size`` bytes across ``path`` now; ``yield`` the result to wait."""
+        if isinstance(size, bool) or not isinstance(size, int | float):
+            raise ValueError(f"transfer size must be a number of bytes, got {size!r}")
+        if not (math.isfinite(size) and size >= 0):
+            raise ValueError(f"transfer size must be a finite number >= 0, got {size!r}")
+        class_index = self._class_for(path, cap, weight, label, is_stream=False)
+        self._advance()
+        transfer = Transfer(self, self._next_id(), class_index, label, size)
+        if size == 0:
+            transfer.finished_at = self.env.now
+            transfer._delivered_at_end = 0.0
+            self.recorder.flow_ended(transfer, "finished")
+            transfer.succeed(transfer)
+            return transfer
+        members = self._members[class_index]
+        heapq.heappush(members, (transfer.target, transfer.id, transfer))
+        self._active_transfers[transfer.id] = transfer
+        self._join(class_index)
+        return transfer
+
+    def stream(
+        self, path: PathSpec, demand: float, *, weight: float = 1.0, label: str = ""
+    ) -> Stream:
+        """Start a stream that asks for ``demand`` bytes/s across ``path`` until stopped."""
+        _check_rate(demand, "stream demand")
+        if demand == 0:
+            raise ValueError("stream demand must be > 0 bytes/s")
+        class_index = self._class_for(path, demand, weight, label, is_stream=True)
+        self._advance()
+        stream = Stream(self, self._next_id(), class_index, label, demand)
+        self._active_streams[stream.id] = stream
+        self._streams_of_class[class_index][stream.id] = stream
+        self._new_streams.append(stream)
+        self._join(class_index)
+        return stream
+
+    def active_transfers(self) -> list[Transfer]:
+        """Transfers not finished yet, oldest first (at the horizon: the unfinished ones)."""
+        return sorted(self._active_transfers.values(), key=lambda transfer: transfer.id)
+
+    def active_streams(self) -> list[Stream]:
+        return sorted(self._active_streams.values(), key=lambda stream: stream.id)
+
+    def _next_id(self) -> int:
+        self._next_flow_id += 1
+        return self._next_flow_id - 1
+
+    def _join(self, class_index: int) -> None:
+        self.recorder.count_changing(class_index)
+        self._count[class_index] += 1
+        self._changed_classes.add(class_index)
+        self._refresh_head(class_index)
+        self._request_update()
+
+    def _end_flow(self, flow: _Flow, outcome: str) -> None:
+        self._advance()
+        if outcome == "finished" and isinstance(flow, Transfer):
+            flow._delivered_at_end = flow.size
+        else:
+            flow._delivered_at_end = flow.delivered
+        flow.finished_at = self.env.now
+        class_index = flow.class_index
+        self.recorder.count_changing(class_index)
+        self._count[class_index] -= 1
+        self._changed_classes.add(class_index)
+        if isinstance(flow, Transfer):
+            self._active_transfers.pop(flow.id, None)
+            self._refresh_head(class_index)
+        else:
+            self._active_streams.pop(flow.id, None)
+            self._streams_of_class[class_index].pop(flow.id, None)
+        self.recorder.flow_ended(flow, outcome)
+        self._request_update()
+
+    def _refresh_head(self, class_index: int) -> None:
+        members = self._members[class_index]
+        while members and not members[0][2].active:
+            heapq.heappop(members)
+        head = members[0][0] if members else math.inf
+        if head != self._head[class_index]:
+            self._head[class_index] = head
+            self._class_version[class_index] += 1
+            self._push_class(class_index)
+
+    # ---------------------------------------------------------------- classes
+    def _class_for(
+        self, path: PathSpec, cap: float | None, weight: float, label: str, *, is_stream: bool
+    ) -> int:
+        entries: dict[int, float] = {}
+        for item in path:
+            link, coefficient = item if isinstance(item, tuple) else (item, 1.0)
+            if not isinstance(link, Link) or link.network is not self:
+                raise ValueError(f"path items must be links of this network, got {link!r}")
+            if not (isinstance(coefficient, int | float) and math.isfinite(coefficient)):
+                raise ValueError(f"coefficient on {link.name!r} must be a number > 0")
+            if coefficient <= 0:
+                raise ValueError(f"coefficient on {link.name!r} must be > 0, got {coefficient!r}")
+            entries[link.index] = entries.get(link.index, 0.0) + float(coefficient)
+        if not entries:
+            raise ValueError("a flow must cross at least one link")
+        if not (isinstance(weight, int | float) and math.isfinite(weight) and weight > 0):
+            raise ValueError(f"flow weight must be a finite number > 0, got {weight!r}")
+        cap_value = math.inf if cap is None else cap
+        if not (isinstance(cap_value, int | float) and cap_value > 0):
+            raise ValueError(f"flow cap must be a number > 0 bytes/s, got {cap!r}")
+        key_entries = tuple(sorted(entries.items()))
+        signature = (key_entries, float(weight), float(cap_value), label, is_stream)
+        class_index = self._class_of.get(signature)
+        if class_index is not None:
+            return class_index
+        class_index = len(self._class_entries)
+        self._class_of[signature] = class_index
+        self._class_entries.append(key_entries)
+        self._label_of_class.append(label)
+        self._weight.append(float(weight))
+        self._cap.append(float(cap_value))
+        self._is_stream.append(is_stream)
+        self._count.append(0)
+        self._applied_count.append(0)
+        self._members.append([])
+        self._head.append(math.inf)
+        self._class_version.append(0)
+        self._streams_of_class.append({})
+        self._group.append(self._cap_group)
+        self._slope.append(0.0)
+        self._offset.append(0.0)
+        self.recorder.add_class(class_index, key_entries, label)
+        return class_index
+
+    # ---------------------------------------------------------------- clocks
+    def _advance(self) -> None:
+        """Let the recorder close any utilisation bucket that ended before now."""
+        self.recorder.catch_up(self.env.now)
+
+    def _clock_at(self, group: int, time: float) -> float:
+        return self._clock[group] + self._level[group] * (time - self._clock_time[group])
+
+    def _progress(self, class_index: int) -> float:
+        group = self._group[class_index]
+        clock = self._clock_at(group, self.env.now)
+        return self._slope[class_index] * clock + self._offset[class_index]
+
+    def _class_rate(self, class_index: int) -> float:
+        return self._slope[class_index] * self._level[self._group[class_index]]
+
+    def _set_level(self, group: int, level: float) -> None:
+        now = self.env.now
+        self._clock[group] += self._level[group] * (now - self._clock_time[group])
+        self._clock_time[group] = now
+        self._level[group] = level
+        self._group_version[group] += 1
+        self._push_group(group)
+
+    def _link_usage(self, index: int) -> float:
+        total = 0.0
+        for class_index, entries in enumerate(self._class_entries):
+            for link, coefficient in entries:
+                if link == index:
+                    rate = self._class_rate(class_index)
+                    total += coefficient * self._count[class_index] * rate
+        return total
+
+    # ------------------------------------------------------------- finishes
+    def _push_class(self, class_index: int) -> None:
+        """Put the class's next finish, in its group's clock units, into the group's heap."""
+        if not self._structure_valid or self._count[class_index] == 0:
+            return
+        head = self._head[class_index]
+        slope = self._slope[class_index]
+        if not math.isfinite(head) or slope <= 0:
+            return
+        group = self._group[class_index]
+        clock_target = (head - self._offset[class_index]) / slope
+        heap = self._group_heap[group]
+        entry = (clock_target, class_index, self._class_version[class_index])
+        heapq.heappush(heap, entry)
+        if heap[0] is entry:
+            self._group_version[group] += 1
+            self._push_group(group)
+
+    def _group_top(self, group: int) -> tuple[float, int] | None:
+        heap = self._group_heap[group]
+        while heap:
+            clock_target, class_index, version = heap[0]
+            if (
+                version == self._class_version[class_index]
+                and self._group[class_index] == group
+                and self._count[class_index] > 0
+            ):
+                return clock_target, class_index
+            heapq.heappop(heap)
+        return None
+
+    def _push_group(self, group: int) -> None:
+        top = self._group_top(group)
+        level = self._level[group]
+        if top is None or level <= 0:
+            return
+        time = self._clock_time[group] + (top[0] - self._clock[group]) / level
+        heapq.heappush(
+            self._global_heap, (max(time, self.env.now), group, self._group_version[group])
+        )
+
+    def _next_finish(self) -> tuple[float, int] | None:
+        heap = self._global_heap
+        while heap:
+            time, group, version = heap[0]
+            if version == self._group_version[group]:
+                return time, group
+            heapq.heappop(heap)
+        return None
+
+    # --------------------------------------------------------------- updates
+    def _request_update(self) -> None:
+        if not self._update_pending:
+            self._update_pending = True
+            # A plain event succeeds at normal priority for the current time: it runs after
+            # every event already queued for this instant, so all changes made at one time are
+            # solved once.
+            event = simpy.Event(self.env)
+            event.callbacks.append(self._update)
+            event.succeed()
+
+    def _update(self, _event: simpy.Event | None = None) -> None:
+        self._update_pending = False
+        if not self._changed_classes and not self._changed_capacity:
+            return
+        self._advance()
+        self.stats["updates"] += 1
+        changed_levels: list[int] = []
+        try:
+            if not self._structure_valid:
+                raise _StructureChanged
+            changed_levels = self._fast_update()
+            self.stats["fast_updates"] += 1
+        except _StructureChanged:
+            self._full_solve()
+            changed_levels = list(range(len(self.links) + 1))
+        self._changed_classes.clear()
+        self._changed_capacity.clear()
+        self._log_streams(changed_levels)
+        self._schedule_wakeup()
+
+    def _full_solve(self) -> None:
+        """Water-fill from scratch and rebind every class to its new bottleneck clock."""
+        self.stats["full_solves"] += 1
+        now = self.env.now
+        links = len(self.links)
+        cap_group = links
+        classes = len(self._class_entries)
+        progress = [self._progress(k) for k in range(classes)]
+        active = [k for k in range(classes) if self._count[k] > 0]
+        rates, bound = self._solve(active)
+        self._structure_valid = True
+        self._level = [0.0] * links + [1.0]
+        self._clock = [0.0] * (links + 1)
+        self._clock_time = [now] * (links + 1)
+        self._group_heap = [[] for _ in range(links + 1)]
+        self._group_version = [version + 1 for version in self._group_version]
+        self._global_heap = []
+        for k in range(classes):
+            self._offset[k] = progress[k]
+            self._group[k] = cap_group
+            self._slope[k] = 0.0
+            self._applied_count[k] = self._count[k]
+        for position, k in enumerate(active):
+            owner = int(bound[position])
+            rate = float(rates[position])
+            if owner >= 0:
+                self._group[k] = owner
+                self._slope[k] = self._weight[k]
+                self._level[owner] = rate / self._weight[k]
+            else:
+                self._slope[k] = rate
+        self._rebuild_sums(active)
+        self._rebuild_watches()
+        for k in active:
+            self._class_version[k] += 1
+            self._push_class(k)
+
+    def _solve(self, active: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        if not active:
+            return np.zeros(0), np.zeros(0, dtype=np.int64)
+        entry_class, entry_link, entry_coefficient = [], [], []
+        for position, k in enumerate(active):
+            for link, coefficient in self._class_entries[k]:
+                entry_class.append(position)
+                entry_link.append(link)
+                entry_coefficient.append(coefficient)
+        return solve_max_min(
+            np.asarray(self._capacity, dtype=float),
+            np.asarray(entry_class, dtype=np.int64),
+            np.asarray(entry_link, dtype=np.int64),
+            np.asarray(entry_coefficient, dtype=float),
+            np.asarray([self._count[k] for k in active], dtype=float),
+            np.asarray([self._weight[k] for k in active], dtype=float),
+            np.asarray([self._cap[k] for k in active], dtype=float),
+        )
+
+    def _rebuild_sums(self, active: list[int]) -> None:
+        links = len(self.links)
+        cap_group = links
+        self._owned_sum = [0.0] * links
+        self._owned_classes = [0] * links
+        self._capped_load = [0.0] * links
+        self._foreign = [{} for _ in range(links)]
+        self._ceiling = [math.inf] * links
+        self._floor = [0.0] * links
+        for k in active:
+            group = self._group[k]
+            count = self._count[k]
+            weight = self._weight[k]
+            if group != cap_group:
+                self._owned_classes[group] += 1
+                self._ceiling[group] = min(self._ceiling[group], self._cap[k] / weight)
+            for link, coefficient in self._class_entries[k]:
+                if group == link:
+                    self._owned_sum[link] += count * coefficient * weight
+                elif group == cap_group:
+                    self._capped_load[link] += count * coefficient * self._slope[k]
+                else:
+                    foreign = self._foreign[link]
+                    foreign[group] = foreign.get(group, 0.0) + count * coefficient * weight
+        owners = [link for link in range(links) if self._owned_classes[link] > 0]
+        self._dependent_owners = [[] for _ in range(links)]
+        for link in owners:
+            for owner in self._foreign[link]:
+                self._dependent_owners[owner].append(link)
+        for k in active:
+            if self._group[k] == cap_group:
+                share = self._slope[k] / self._weight[k]
+                for link, _ in self._class_entries[k]:
+                    if self._owned_classes[link] > 0:
+                        self._floor[link] = max(self._floor[link], share)
+
+    # ------------------------------------------------------------- fast path
+    def _fast_update(self) -> list[int]:
+        """Keep the bottleneck structure: new levels, then the checks whose thresholds moved.
+
+        Returns the groups whose level changed; raises :class:`_StructureChanged` when the
+        structure cannot be kept.
+        """
+        cap_group = len(self.links)
+        owners_to_level: set[int] = set()
+        links_to_check: set[int] = set()
+        for k in sorted(self._changed_classes):
+            old, new = self._applied_count[k], self._count[k]
+            if old == new:
+                continue
+            if old == 0:
+                raise _StructureChanged  # a class with no bottleneck yet
+            delta = new - old
+            group = self._group[k]
+            weight = self._weight[k]
+            for link, coefficient in self._class_entries[k]:
+                if group == link:
+                    self._owned_sum[link] += delta * coefficient * weight
+                elif group == cap_group:
+                    self._capped_load[link] += delta * coefficient * self._slope[k]
+                else:
+                    foreign = self._foreign[link]
+                    foreign[group] = foreign.get(group, 0.0) + delta * coefficient * weight
+                if self._owned_classes[link] > 0:
+                    owners_to_level.add(link)
+                else:
+                    links_to_check.add(link)
+            if group != cap_group and new == 0:
+                self._owned_classes[group] -= 1
+                if self._owned_classes[group] == 0:
+                    raise _StructureChanged  # the bottleneck lost its last class
+            self._applied_count[k] = new
+        for link in self._changed_capacity:
+            if self._owned_classes[link] > 0:
+                owners_to_level.add(link)
+            else:
+                links_to_check.add(link)
+        changed = self._settle_levels(owners_to_level)
+        for link in sorted(links_to_check):
+            self._check_link(link)
+        for owner, old_level in changed.items():
+            self._check_owner(owner, old_level)
+        return sorted(changed)
+
+    def _owner_level(self, owner: int) -> float:
+        foreign_load = self._capped_load[owner]
+        for other, load in self._foreign[owner].items():
+            foreign_load += load * self._level[other]
+        return (self._capacity[owner] - foreign_load) / self._owned_sum[owner]
+
+    def _settle_levels(self, owners: set[int]) -> dict[int, float]:
+        """Recompute levels, lowest first, following owners whose load depends on others."""
+        changed: dict[int, float] = {}
+        passes: dict[int, int] = {}
+        queue = [(self._level[owner], owner) for owner in sorted(owners)]
+        heapq.heapify(queue)
+        queued = set(owners)
+        while queue:
+            _, owner = heapq.heappop(queue)
+            queued.discard(owner)
+            passes[owner] = passes.get(owner, 0) + 1
+            if passes[owner] > _MAX_LEVEL_PASSES:
+                raise _StructureChanged
+            level = self._owner_level(owner)
+            if not (level >= 0 and math.isfinite(level)):
+                raise _StructureChanged
+            if level == self._level[owner]:
+                continue
+            changed.setdefault(owner, self._level[owner])
+            self._set_level(owner, level)
+            for dependent in self._dependent_owners[owner]:
+                if dependent not in queued:
+                    queued.add(dependent)
+                    heapq.heappush(queue, (self._level[dependent], dependent))
+        return changed
+
+    # ----------------------------------------------------------------- checks
+    # Each max-min condition is sum(a[o] * level[o]) <= b over owners o. Its slack is split
+    # evenly among its owners as thresholds: an owner with a > 0 may rise by slack / (n a),
+    # one with a < 0 may fall by slack / (n |a|), before the condition must be looked at again.
+
+    def _rebuild_watches(self) -> None:
+        links = len(self.links)
+        self._up_watch = [[] for _ in range(links)]
+        self._down_watch = [[] for _ in range(links)]
+        self._watch_version = {}
+        for link in range(links):
+            if self._owned_classes[link] > 0:
+                for other in self._foreign[link]:
+                    self._watch(("share", other, link))
+            elif self._foreign[link] or self._capped_load[link] > 0:
+                self._watch(("load", link))
+
+    def _condition(self, key: tuple) -> tuple[dict[int, float], float, float]:
+        """Coefficients, bound and scale of a watched condition."""
+        if key[0] == "load":
+            link = key[1]
+            return (
+                self._foreign[link],
+                self._capacity[link] - self._capped_load[link],
+                self._capacity[link],
+            )
+        # Classes bound to `lower` cross `upper`: level[lower] <= level[upper].
+        _, lower, upper = key
+        return {lower: 1.0, upper: -1.0}, 0.0, max(self._level[lower], self._level[upper])
+
+    def _watch(self, key: tuple) -> None:
+        """Check a condition exactly and (re)place its thresholds."""
+        coefficients, bound, scale = self._condition(key)
+        value = sum(a * self._level[owner] for owner, a in coefficients.items() if a)
+        slack = bound - value
+        if slack < -_CHECK_TOLERANCE * max(scale, 1e-300):
+            raise _StructureChanged
+        slack = max(slack, 0.0)
+        version = self._watch_version.get(key, 0) + 1
+        self._watch_version[key] = version
+        involved = [(owner, a) for owner, a in coefficients.items() if a]
+        for owner, a in involved:
+            step = slack / (len(involved) * abs(a))
+            if a > 0:
+                threshold = self._level[owner] + step
+                heapq.heappush(self._up_watch[owner], (threshold, key, version))
+            else:
+                threshold = self._level[owner] - step
+                heapq.heappush(self._down_watch[owner], (-threshold, key, version))
+
+    def _check_link(self, link: int) -> None:
+        if self._foreign[link] or self._capped_load[link] > 0:
+            self._watch(("load", link))
+
+    def _check_owner(self, owner: int, old_level: float) -> None:
+        level = self._level[owner]
+        tolerance = _CHECK_TOLERANCE * max(level, 1e-300)
+        if level > old_level:
+            if level > self._ceiling[owner] + tolerance:
+                raise _StructureChanged  # a class reached its cap
+            watch = self._up_watch[owner]
+            while watch and watch[0][0] < level:
+                _, key, version = heapq.heappop(watch)
+                if self._watch_version.get(key) == version:
+                    self._watch(key)
+        elif level < old_level:
+            if level < self._floor[owner] - tolerance:
+                raise _StructureChanged  # a capped class now shares more than the level
+            watch = self._down_watch[owner]
+            while watch and -watch[0][0] > level:
+                _, key, version = heapq.heappop(watch)
+                if self._watch_version.get(key) == version:
+                    self._watch(key)
+
+    # --------------------------------------------------------------- wake-ups
+    def _schedule_wakeup(self) -> None:
+        self._generation += 1
+        nxt = self._next_finish()
+        if nxt is not None:
+            generation = self._generation
+            timeout = self.env.timeout(max(0.0, nxt[0] - self.env.now))
+            timeout.callbacks.append(lambda _event: self._wake(generation))
+
+    def _wake(self, generation: int) -> None:
+        if generation != self._generation:
+            return  # stale: rates changed since this wake-up was planned
+        self._advance()
+        now = self.env.now
+        slack_time = _TIME_TOLERANCE * max(1.0, now)
+        finished: list[Transfer] = []
+        first = True
+        while True:
+            nxt = self._next_finish()
+            if nxt is None or (nxt[0] > now + slack_time and not first):
+                break
+            time, group = nxt
+            heapq.heappop(self._global_heap)
+            clock_now = self._clock_at(group, now)
+            clock_slack = slack_time * self._level[group]
+            while True:
+                top = self._group_top(group)
+                if top is None or (top[0] > clock_now + clock_slack and not first):
+                    break
+                class_index = top[1]
+                progress = self._progress(class_index)
+                byte_slack = clock_slack * self._slope[class_index]
+                members = self._members[class_index]
+                while members and (first or members[0][0] <= progress + byte_slack):
+                    _, _, transfer = heapq.heappop(members)
+                    if transfer.active:
+                        finished.append(transfer)
+                        first = False
+                self._refresh_head(class_index)
+            self._group_version[group] += 1
+            self._push_group(group)
+            first = False
+        for transfer in sorted(finished, key=lambda item: item.id):
+            self._end_flow(transfer, "finished")
+            transfer.succeed(transfer)
+        if not finished:
+            self._schedule_wakeup()
+
+    def _log_streams(self, groups: list[int]) -> None:
+        if not self._active_streams:
+            self._new_streams.clear()
+            return
+        now = self.env.now
+        streams: dict[int, Stream] = {stream.id: stream for stream in self._new_streams}
+        self._new_streams.clear()
+        groups_set = set(groups)
+        if len(groups_set) > len(self.links):
+            streams.update(self._active_streams)
+        elif groups_set:
+            for stream in self._active_streams.values():
+                if self._group[stream.class_index] in groups_set:
+                    streams[stream.id] = stream
+        for stream_id in sorted(streams):
+            stream = streams[stream_id]
+            if stream.active:
+                self.recorder.stream_rate(now, stream, self._class_rate(stream.class_index))
+
+
+def _check_rate(value: float, what: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{what} must be a number of bytes/s, got {value!r}")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{what} must be a finite number >= 0, got {value!r}")

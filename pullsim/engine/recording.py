@@ -1,0 +1,214 @@
+"""What the engine writes down while it runs: flows, link utilisation, stream delivery.
+
+- One row per flow when it ends (finished, cancelled, stopped); :meth:`Recorder.flows` adds the
+  ones still active (at the horizon: unfinished), so nothing is lost.
+- Link utilisation per (link, label): the exact bytes each label moved over each link within each
+  bucket of ``resolution`` seconds. The recorder keeps, per flow class, the bytes moved up to the
+  last change of its flow count; at a bucket boundary it reads every class's progress from the
+  bottleneck clocks, so the cost is one vectorised pass per bucket, not per rate change (on a star
+  every completion changes every NIC's share). A stretch of identical buckets is one row.
+- Streams: every change of a stream's delivered rate, exactly (time, stream, rate, demand).
+
+Everything comes out as columns (name -> list or numpy array): the engine imports no pandas;
+:mod:`pullsim.results` turns columns into DataFrames.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from pullsim.engine.network import Link, Network, Stream, _Flow
+
+__all__ = ["Recorder"]
+
+
+class Recorder:
+    def __init__(self, network: Network, *, resolution: float, enabled: bool) -> None:
+        if not (isinstance(resolution, int | float) and math.isfinite(resolution)):
+            raise ValueError(f"recording resolution must be seconds, got {resolution!r}")
+        if resolution <= 0:
+            raise ValueError(f"recording resolution must be > 0 seconds, got {resolution!r}")
+        self.network = network
+        self.resolution = float(resolution)
+        self.enabled = enabled
+        # (link, label) pairs and the entries (class, coefficient) that load them.
+        self._pair_of: dict[tuple[int, str], int] = {}
+        self._pair_link: list[int] = []
+        self._pair_label: list[str] = []
+        self._entry_pair: list[int] = []
+        self._entry_class: list[int] = []
+        self._entry_coefficient: list[float] = []
+        self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        # Per class: bytes moved by all its flows up to the mark, and the progress at the mark.
+        self._class_bytes: list[float] = []
+        self._class_mark: list[float] = []
+        # Buckets: the last boundary read and the cumulative bytes per pair at it.
+        self._boundary = math.floor(network.env.now / self.resolution)
+        self._snapshot = np.zeros(0)
+        self._rows: list[tuple[float, float, np.ndarray, np.ndarray]] = []
+        self._flow_rows: list[tuple] = []
+        self._stream_rows: list[tuple] = []
+        self._stream_rate: dict[int, float] = {}
+
+    # ---------------------------------------------------------------- wiring
+    def add_link(self, link: Link) -> None:
+        """Links need no set-up: pairs appear with the first class that crosses them."""
+
+    def add_class(self, class_index: int, entries: tuple, label: str) -> None:
+        self._class_bytes.append(0.0)
+        self._class_mark.append(0.0)
+        for link_index, coefficient in entries:
+            key = (link_index, label)
+            pair = self._pair_of.get(key)
+            if pair is None:
+                pair = len(self._pair_link)
+                self._pair_of[key] = pair
+                self._pair_link.append(link_index)
+                self._pair_label.append(label)
+            self._entry_pair.append(pair)
+            self._entry_class.append(class_index)
+            self._entry_coefficient.append(coefficient)
+        self._arrays = None
+
+    def count_changing(self, class_index: int) -> None:
+        """Close the class's byte count before its number of flows changes."""
+        if not self.enabled:
+            return
+        progress = self.network._progress(class_index)
+        count = self.network._count[class_index]
+        self._class_bytes[class_index] += count * (progress - self._class_mark[class_index])
+        self._class_mark[class_index] = progress
+
+    # ---------------------------------------------------------------- buckets
+    def catch_up(self, now: float) -> None:
+        """Read the boundaries passed since the last change; rates were constant meanwhile."""
+        if not self.enabled:
+            return
+        last = math.floor(now / self.resolution)
+        if last <= self._boundary:
+            return
+        first = self._boundary + 1
+        self._close(first)
+        if last > first:
+            self._close(last)
+
+    def _close(self, boundary: int) -> None:
+        """Emit the bytes moved between the previous boundary read and ``boundary``."""
+        time = boundary * self.resolution
+        cumulative = self._cumulative(time)
+        moved = cumulative - self._grown(self._snapshot, cumulative.shape[0])
+        self._emit(self._boundary * self.resolution, time, moved)
+        self._snapshot = cumulative
+        self._boundary = boundary
+
+    def _cumulative(self, time: float) -> np.ndarray:
+        """Bytes moved per (link, label) pair from the start up to ``time``."""
+        network = self.network
+        pairs = len(self._pair_link)
+        if not self._entry_class:
+            return np.zeros(pairs)
+        if self._arrays is None:
+            self._arrays = (
+                np.asarray(self._entry_pair, dtype=np.int64),
+                np.asarray(self._entry_class, dtype=np.int64),
+                np.asarray(self._entry_coefficient, dtype=float),
+            )
+        entry_pair, entry_class, entry_coefficient = self._arrays
+        group = np.asarray(network._group, dtype=np.int64)
+        clock = np.asarray(network._clock) + np.asarray(network._level) * (
+            time - np.asarray(network._clock_time)
+        )
+        progress = np.asarray(network._slope) * clock[group] + np.asarray(network._offset)
+        moved = np.asarray(self._class_bytes) + np.asarray(network._count, dtype=float) * (
+            progress - np.asarray(self._class_mark)
+        )
+        return np.bincount(
+            entry_pair, weights=entry_coefficient * moved[entry_class], minlength=pairs
+        )
+
+    @staticmethod
+    def _grown(values: np.ndarray, size: int) -> np.ndarray:
+        if values.shape[0] >= size:
+            return values
+        return np.append(values, np.zeros(size - values.shape[0]))
+
+    def _emit(self, start: float, end: float, moved: np.ndarray) -> None:
+        pairs = np.flatnonzero(moved)
+        if pairs.shape[0]:
+            self._rows.append((start, end, pairs, moved[pairs]))
+
+    # ----------------------------------------------------------------- events
+    def flow_ended(self, flow: _Flow, outcome: str) -> None:
+        self._flow_rows.append(_flow_row(flow, outcome))
+
+    def stream_rate(self, now: float, stream: Stream, rate: float) -> None:
+        if self._stream_rate.get(stream.id) != rate:
+            self._stream_rate[stream.id] = rate
+            self._stream_rows.append((now, stream.id, stream.label, rate, stream.demand))
+
+    # ---------------------------------------------------------------- output
+    def flows(self) -> dict[str, list]:
+        """One row per flow: ended ones in the order they ended, then the active ones."""
+        rows = list(self._flow_rows)
+        network = self.network
+        for flow in [*network.active_transfers(), *network.active_streams()]:
+            rows.append(_flow_row(flow, "active"))
+        names = [
+            "flow_id",
+            "kind",
+            "label",
+            "size_bytes",
+            "delivered_bytes",
+            "start_s",
+            "end_s",
+            "outcome",
+        ]
+        return {name: [row[i] for row in rows] for i, name in enumerate(names)}
+
+    def link_usage(self) -> dict[str, np.ndarray | list]:
+        """Bytes per (interval, link, label); an interval is a bucket or a run of equal ones.
+
+        The bucket still open at the current time is included up to now.
+        """
+        rows = list(self._rows)
+        if self.enabled:
+            now = self.network.env.now
+            self.catch_up(now)
+            start = self._boundary * self.resolution
+            if now > start:
+                cumulative = self._cumulative(now)
+                moved = cumulative - self._grown(self._snapshot, cumulative.shape[0])
+                pairs = np.flatnonzero(moved)
+                if pairs.shape[0]:
+                    rows.append((start, now, pairs, moved[pairs]))
+        links = self.network.links
+        pair_link = np.asarray(self._pair_link, dtype=np.int64)
+        pair = np.concatenate([row[2] for row in rows]) if rows else np.zeros(0, dtype=np.int64)
+        return {
+            "start_s": np.concatenate([np.full(row[2].shape[0], row[0]) for row in rows])
+            if rows
+            else np.zeros(0),
+            "end_s": np.concatenate([np.full(row[2].shape[0], row[1]) for row in rows])
+            if rows
+            else np.zeros(0),
+            "link": [links[index].name for index in pair_link[pair]],
+            "label": [self._pair_label[index] for index in pair],
+            "bytes": np.concatenate([row[3] for row in rows]) if rows else np.zeros(0),
+        }
+
+    def streams(self) -> dict[str, list]:
+        """Every change of a stream's delivered rate."""
+        names = ["time_s", "stream_id", "label", "rate_bytes_per_s", "demand_bytes_per_s"]
+        rows = self._stream_rows
+        return {name: [row[i] for row in rows] for i, name in enumerate(names)}
+
+
+def _flow_row(flow: _Flow, outcome: str) -> tuple:
+    size = getattr(flow, "size", math.nan)
+    kind = "transfer" if hasattr(flow, "size") else "stream"
+    end = flow.finished_at if flow.finished_at is not None else math.nan
+    return (flow.id, kind, flow.label, size, flow.delivered, flow.started_at, end, outcome)
