@@ -25,7 +25,7 @@ from types import MappingProxyType
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, field_serializer, field_validator
 
 from pullsim.kube.durations import (
     NANOSECONDS_PER_SECOND,
@@ -160,6 +160,10 @@ class KubeletConfiguration(BaseModel):
     def _read_only(cls, value: Mapping[str, Any]) -> Mapping[str, Any]:
         # Frozen all the way down: a shared configuration must not be edited in place.
         return MappingProxyType(dict(value))
+
+    @field_serializer("featureGates", "ignored_values")
+    def _as_dict(self, value: Mapping[str, Any]) -> dict[str, Any]:
+        return dict(value)
 
     def feature_enabled(self, gate: str) -> bool:
         """Effective value of a feature gate: the document's setting, else the default."""
