@@ -75,8 +75,8 @@ class ManifestLocation:
         if self.item_index is not None:
             text += f" items[{self.item_index}]"
         if self.kind:
-            qualified = f"{self.namespace}/{self.name}" if self.namespace else self.name
-            text += f" {self.kind} {qualified or '<unnamed>'}"
+            name = self.name or "<unnamed>"
+            text += f" {self.kind} {self.namespace + '/' if self.namespace else ''}{name}"
         return text
 
 
