@@ -45,7 +45,7 @@ spec:
       serviceAccount: legacy
       containers:
       - name: agent
-        image: "quay.io/agent@sha256:86e0e091d0da6bde2456dbb48306f3956bbeb2eae1b5b9a43045843f69fe4aaa"
+        image: "quay.io/agent@AGENT_DIGEST"
 ---
 apiVersion: batch/v1
 kind: Job
@@ -58,7 +58,7 @@ spec:
 apiVersion: v1
 kind: Namespace
 metadata: {name: data}
-"""
+""".replace("AGENT_DIGEST", "sha256:" + "86e0e091d0da6bde2456dbb48306f395" * 2)
 
 
 def test_pod_templates_become_pod_specs():
