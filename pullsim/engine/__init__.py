@@ -1,8 +1,7 @@
 """Flow-level bandwidth sharing on SimPy, free of any Kubernetes notion.
 
->>> import simpy
->>> from pullsim.engine import Network
->>> env = simpy.Environment()
+>>> from pullsim.engine import Environment, Network
+>>> env = Environment()
 >>> net = Network(env)
 >>> link = net.add_link("egress", capacity=100e6)
 >>> first, second = net.transfer(100e6, [link]), None
@@ -16,7 +15,16 @@
 (1.5, 2.0)
 """
 
+from pullsim.engine.environment import Environment
 from pullsim.engine.maxmin import solve_max_min
 from pullsim.engine.network import Link, Network, Stream, Transfer, TransferCancelled
 
-__all__ = ["Link", "Network", "Stream", "Transfer", "TransferCancelled", "solve_max_min"]
+__all__ = [
+    "Environment",
+    "Link",
+    "Network",
+    "Stream",
+    "Transfer",
+    "TransferCancelled",
+    "solve_max_min",
+]

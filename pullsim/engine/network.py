@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from pullsim.engine.environment import Environment, WakeUp
 from pullsim.engine.maxmin import solve_max_min
 from pullsim.engine.recording import Recorder
 
@@ -180,9 +181,13 @@ class Network:
     exact byte counts; ``record=False`` turns link recording off.
     """
 
-    def __init__(
-        self, env: simpy.Environment, *, resolution: float = 1.0, record: bool = True
-    ) -> None:
+    def __init__(self, env: Environment, *, resolution: float = 1.0, record: bool = True) -> None:
+        if not isinstance(env, Environment):
+            raise TypeError(
+                "Network needs a pullsim.engine.Environment (a simpy.Environment whose "
+                "superseded wake-ups do not move the clock), got "
+                f"{type(env).__module__}.{type(env).__name__}"
+            )
         self.env = env
         self.links: list[Link] = []
         self._link_names: dict[str, Link] = {}
@@ -228,6 +233,7 @@ class Network:
         self._new_streams: list[Stream] = []
         self._update_pending = False
         self._generation = 0
+        self._wakeup: WakeUp | None = None
         self._next_flow_id = 0
         self._active_transfers: dict[int, Transfer] = {}
         self._active_streams: dict[int, Stream] = {}
@@ -787,15 +793,19 @@ class Network:
     # --------------------------------------------------------------- wake-ups
     def _schedule_wakeup(self) -> None:
         self._generation += 1
+        if self._wakeup is not None:
+            self._wakeup.cancel()
+            self._wakeup = None
         nxt = self._next_finish()
         if nxt is not None:
             generation = self._generation
-            timeout = self.env.timeout(max(0.0, nxt[0] - self.env.now))
-            timeout.callbacks.append(lambda _event: self._wake(generation))
+            self._wakeup = WakeUp(self.env, max(0.0, nxt[0] - self.env.now))
+            self._wakeup.callbacks.append(lambda _event: self._wake(generation))
 
     def _wake(self, generation: int) -> None:
         if generation != self._generation:
             return  # stale: rates changed since this wake-up was planned
+        self._wakeup = None
         self._advance()
         now = self.env.now
         slack_time = _TIME_TOLERANCE * max(1.0, now)
