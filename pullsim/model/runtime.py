@@ -563,8 +563,16 @@ class ContainerRuntime:
                 blob_ready[index] = self.env.process(
                     self._ensure_blob(attempt, registry, route, by_digest, layer, layer_row, prefix)
                 )
+
+            def fetch_blob(index: int, layer: Layer):
+                return self._ensure_blob(
+                    attempt, registry, route, by_digest, layer, layer_rows[index], prefix
+                )
+
             unpack = self.env.process(
-                self._unpack_all(attempt, image, chains, blob_ready, config, layer_rows, prefix)
+                self._unpack_all(
+                    attempt, image, chains, blob_ready, config, layer_rows, prefix, fetch_blob
+                )
             )
             yield unpack | attempt.failure
             self.records.layers.extend(layer_rows)
@@ -708,26 +716,34 @@ class ContainerRuntime:
         config: simpy.Process,
         rows: list[dict[str, Any]],
         prefix: str,
+        fetch_blob,
     ) -> Generator[simpy.Event, Any, None]:
         """Apply layers in order: layer i after its blob and after layer i-1."""
         yield config | attempt.failure
         for index, (layer, chain) in enumerate(zip(image.layers, chains, strict=True)):
             if attempt.failed:
                 return
-            while chain not in self.snapshots and chain in self._unpacking:
-                yield self._unpacking[chain] | attempt.failure  # another pull is applying it
+            # Re-check after every wait: another pull may have started or finished this chain.
+            while True:
                 if attempt.failed:
                     return
+                if chain in self.snapshots:
+                    break
+                if chain in self._unpacking:
+                    yield self._unpacking[chain] | attempt.failure  # another pull applies it
+                    continue
+                ready = blob_ready.get(index)
+                if ready is None:
+                    # Present when the pull planned, deleted since (image GC): fetch it now.
+                    ready = blob_ready[index] = self.env.process(fetch_blob(index, layer))
+                if not ready.triggered:
+                    yield ready | attempt.failure
+                    continue
+                break
             if chain in self.snapshots:
                 continue
-            ready = blob_ready[index]
-            yield ready | attempt.failure
-            if attempt.failed:
-                return
             if not ready.value:
-                continue  # the blob failed; the attempt has been aborted
-            if chain in self.snapshots:
-                continue
+                return  # the blob failed; the attempt has been aborted
             done = self.env.event()
             self._unpacking[chain] = done
             try:
