@@ -413,7 +413,9 @@ class Registry:
         if self.upstream is None or digest in self.cached_blobs:
             return BlobSource((self.egress,), own_cap, self, digest)
         upstream = self.upstream
-        yield from upstream._request("blob", self.config.ip or self.host, ref, url)
+        mirror_client = self.config.ip or self.host
+        yield from upstream._request("blob", mirror_client, ref, url)
+        upstream._log("blob", mirror_client, ref, 200)
         caps = [c for c in (own_cap, upstream.config.connection_bytes_per_s) if c is not None]
         return BlobSource(
             (upstream.egress, *self.upstream_path, self.egress),
