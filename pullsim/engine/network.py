@@ -40,29 +40,20 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
 import simpy
 
 from pullsim.engine.environment import Environment, WakeUp
-from pullsim.engine.maxmin import solve_max_min
 from pullsim.engine.recording import Recorder
+from pullsim.engine.structure import BottleneckStructure, StructureChanged
 
 __all__ = ["Link", "Network", "Stream", "Transfer", "TransferCancelled"]
 
-# Relative tolerance of the max-min checks: a level within this of another counts as equal.
-_CHECK_TOLERANCE = 1e-9
 # A flow finishes at a wake-up when its remaining time is within this fraction of the clock.
 _TIME_TOLERANCE = 1e-12
-# An owner whose level is recomputed more often than this in one update has a cyclic dependency.
-_MAX_LEVEL_PASSES = 8
 
 
 class TransferCancelled(Exception):
     """Raised in a process waiting on a transfer that was cancelled before it finished."""
-
-
-class _StructureChanged(Exception):
-    """The fast path cannot keep the bottleneck structure: solve from scratch."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -174,14 +165,23 @@ class Stream(_Flow):
 PathSpec = Iterable["Link | tuple[Link, float]"]
 
 
-class Network:
+class Network(BottleneckStructure):
     """Owns the links and flows of one run and keeps their rates max-min fair.
 
     ``resolution`` is the width in seconds of the utilisation buckets the recorder fills with
-    exact byte counts; ``record=False`` turns link recording off.
+    exact byte counts; ``record=False`` turns link recording off. ``verify=True`` compares the
+    rates after every incremental update with a full water-filling and raises
+    :class:`AssertionError` on a difference (slow: for tests and debugging).
     """
 
-    def __init__(self, env: Environment, *, resolution: float = 1.0, record: bool = True) -> None:
+    def __init__(
+        self,
+        env: Environment,
+        *,
+        resolution: float = 1.0,
+        record: bool = True,
+        verify: bool = False,
+    ) -> None:
         if not isinstance(env, Environment):
             raise TypeError(
                 "Network needs a pullsim.engine.Environment (a simpy.Environment whose "
@@ -189,6 +189,7 @@ class Network:
                 f"{type(env).__module__}.{type(env).__name__}"
             )
         self.env = env
+        self.verify = verify
         self.links: list[Link] = []
         self._link_names: dict[str, Link] = {}
         self._capacity: list[float] = []
@@ -216,18 +217,7 @@ class Network:
         self._group_heap: list[list] = [[]]
         self._group_version: list[int] = [0]
         self._global_heap: list[tuple[float, int, int]] = []
-        # Fast-path sums per link, valid while the structure is.
-        self._owned_sum: list[float] = []  # sum over owned classes of count * coefficient * weight
-        self._owned_classes: list[int] = []
-        self._capped_load: list[float] = []
-        self._foreign: list[dict[int, float]] = []  # owner -> sum of count * coefficient * weight
-        self._dependent_owners: list[list[int]] = []
-        self._ceiling: list[float] = []
-        self._floor: list[float] = []
-        self._up_watch: list[list] = []
-        self._down_watch: list[list] = []
-        self._watch_version: dict[tuple, int] = {}
-        self._structure_valid = False
+        self._init_structure()
         self._changed_classes: set[int] = set()
         self._changed_capacity: set[int] = set()
         self._new_streams: list[Stream] = []
@@ -269,15 +259,7 @@ class Network:
         self.links.append(link)
         self._link_names[name] = link
         self._capacity.append(float(capacity))
-        self._owned_sum.append(0.0)
-        self._owned_classes.append(0)
-        self._capped_load.append(0.0)
-        self._foreign.append({})
-        self._dependent_owners.append([])
-        self._ceiling.append(math.inf)
-        self._floor.append(0.0)
-        self._up_watch.append([])
-        self._down_watch.append([])
+        self._structure_add_link()
         self.recorder.add_link(link)
         return link
 
@@ -530,265 +512,22 @@ class Network:
             return
         self._advance()
         self.stats["updates"] += 1
-        changed_levels: list[int] = []
         try:
             if not self._structure_valid:
-                raise _StructureChanged
-            changed_levels = self._fast_update()
+                raise StructureChanged("first-solve")
+            changed_levels, moved = self._fast_update()
             self.stats["fast_updates"] += 1
-        except _StructureChanged:
+            if self.verify:
+                self._verify_rates()
+        except StructureChanged as reason:
+            key = f"full_solve:{reason}"
+            self.stats[key] = self.stats.get(key, 0) + 1
             self._full_solve()
-            changed_levels = list(range(len(self.links) + 1))
+            changed_levels, moved = list(range(len(self.links) + 1)), set()
         self._changed_classes.clear()
         self._changed_capacity.clear()
-        self._log_streams(changed_levels)
+        self._log_streams(changed_levels, moved)
         self._schedule_wakeup()
-
-    def _full_solve(self) -> None:
-        """Water-fill from scratch and rebind every class to its new bottleneck clock."""
-        self.stats["full_solves"] += 1
-        now = self.env.now
-        links = len(self.links)
-        cap_group = links
-        classes = len(self._class_entries)
-        progress = [self._progress(k) for k in range(classes)]
-        active = [k for k in range(classes) if self._count[k] > 0]
-        rates, bound = self._solve(active)
-        self._structure_valid = True
-        self._level = [0.0] * links + [1.0]
-        self._clock = [0.0] * (links + 1)
-        self._clock_time = [now] * (links + 1)
-        self._group_heap = [[] for _ in range(links + 1)]
-        self._group_version = [version + 1 for version in self._group_version]
-        self._global_heap = []
-        for k in range(classes):
-            self._offset[k] = progress[k]
-            self._group[k] = cap_group
-            self._slope[k] = 0.0
-            self._applied_count[k] = self._count[k]
-        for position, k in enumerate(active):
-            owner = int(bound[position])
-            rate = float(rates[position])
-            if owner >= 0:
-                self._group[k] = owner
-                self._slope[k] = self._weight[k]
-                self._level[owner] = rate / self._weight[k]
-            else:
-                self._slope[k] = rate
-        self._rebuild_sums(active)
-        self._rebuild_watches()
-        for k in active:
-            self._class_version[k] += 1
-            self._push_class(k)
-
-    def _solve(self, active: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        if not active:
-            return np.zeros(0), np.zeros(0, dtype=np.int64)
-        entry_class, entry_link, entry_coefficient = [], [], []
-        for position, k in enumerate(active):
-            for link, coefficient in self._class_entries[k]:
-                entry_class.append(position)
-                entry_link.append(link)
-                entry_coefficient.append(coefficient)
-        return solve_max_min(
-            np.asarray(self._capacity, dtype=float),
-            np.asarray(entry_class, dtype=np.int64),
-            np.asarray(entry_link, dtype=np.int64),
-            np.asarray(entry_coefficient, dtype=float),
-            np.asarray([self._count[k] for k in active], dtype=float),
-            np.asarray([self._weight[k] for k in active], dtype=float),
-            np.asarray([self._cap[k] for k in active], dtype=float),
-        )
-
-    def _rebuild_sums(self, active: list[int]) -> None:
-        links = len(self.links)
-        cap_group = links
-        self._owned_sum = [0.0] * links
-        self._owned_classes = [0] * links
-        self._capped_load = [0.0] * links
-        self._foreign = [{} for _ in range(links)]
-        self._ceiling = [math.inf] * links
-        self._floor = [0.0] * links
-        for k in active:
-            group = self._group[k]
-            count = self._count[k]
-            weight = self._weight[k]
-            if group != cap_group:
-                self._owned_classes[group] += 1
-                self._ceiling[group] = min(self._ceiling[group], self._cap[k] / weight)
-            for link, coefficient in self._class_entries[k]:
-                if group == link:
-                    self._owned_sum[link] += count * coefficient * weight
-                elif group == cap_group:
-                    self._capped_load[link] += count * coefficient * self._slope[k]
-                else:
-                    foreign = self._foreign[link]
-                    foreign[group] = foreign.get(group, 0.0) + count * coefficient * weight
-        owners = [link for link in range(links) if self._owned_classes[link] > 0]
-        self._dependent_owners = [[] for _ in range(links)]
-        for link in owners:
-            for owner in self._foreign[link]:
-                self._dependent_owners[owner].append(link)
-        for k in active:
-            if self._group[k] == cap_group:
-                share = self._slope[k] / self._weight[k]
-                for link, _ in self._class_entries[k]:
-                    if self._owned_classes[link] > 0:
-                        self._floor[link] = max(self._floor[link], share)
-
-    # ------------------------------------------------------------- fast path
-    def _fast_update(self) -> list[int]:
-        """Keep the bottleneck structure: new levels, then the checks whose thresholds moved.
-
-        Returns the groups whose level changed; raises :class:`_StructureChanged` when the
-        structure cannot be kept.
-        """
-        cap_group = len(self.links)
-        owners_to_level: set[int] = set()
-        links_to_check: set[int] = set()
-        for k in sorted(self._changed_classes):
-            old, new = self._applied_count[k], self._count[k]
-            if old == new:
-                continue
-            if old == 0:
-                raise _StructureChanged  # a class with no bottleneck yet
-            delta = new - old
-            group = self._group[k]
-            weight = self._weight[k]
-            for link, coefficient in self._class_entries[k]:
-                if group == link:
-                    self._owned_sum[link] += delta * coefficient * weight
-                elif group == cap_group:
-                    self._capped_load[link] += delta * coefficient * self._slope[k]
-                else:
-                    foreign = self._foreign[link]
-                    foreign[group] = foreign.get(group, 0.0) + delta * coefficient * weight
-                if self._owned_classes[link] > 0:
-                    owners_to_level.add(link)
-                else:
-                    links_to_check.add(link)
-            if group != cap_group and new == 0:
-                self._owned_classes[group] -= 1
-                if self._owned_classes[group] == 0:
-                    raise _StructureChanged  # the bottleneck lost its last class
-            self._applied_count[k] = new
-        for link in self._changed_capacity:
-            if self._owned_classes[link] > 0:
-                owners_to_level.add(link)
-            else:
-                links_to_check.add(link)
-        changed = self._settle_levels(owners_to_level)
-        for link in sorted(links_to_check):
-            self._check_link(link)
-        for owner, old_level in changed.items():
-            self._check_owner(owner, old_level)
-        return sorted(changed)
-
-    def _owner_level(self, owner: int) -> float:
-        foreign_load = self._capped_load[owner]
-        for other, load in self._foreign[owner].items():
-            foreign_load += load * self._level[other]
-        return (self._capacity[owner] - foreign_load) / self._owned_sum[owner]
-
-    def _settle_levels(self, owners: set[int]) -> dict[int, float]:
-        """Recompute levels, lowest first, following owners whose load depends on others."""
-        changed: dict[int, float] = {}
-        passes: dict[int, int] = {}
-        queue = [(self._level[owner], owner) for owner in sorted(owners)]
-        heapq.heapify(queue)
-        queued = set(owners)
-        while queue:
-            _, owner = heapq.heappop(queue)
-            queued.discard(owner)
-            passes[owner] = passes.get(owner, 0) + 1
-            if passes[owner] > _MAX_LEVEL_PASSES:
-                raise _StructureChanged
-            level = self._owner_level(owner)
-            if not (level >= 0 and math.isfinite(level)):
-                raise _StructureChanged
-            if level == self._level[owner]:
-                continue
-            changed.setdefault(owner, self._level[owner])
-            self._set_level(owner, level)
-            for dependent in self._dependent_owners[owner]:
-                if dependent not in queued:
-                    queued.add(dependent)
-                    heapq.heappush(queue, (self._level[dependent], dependent))
-        return changed
-
-    # ----------------------------------------------------------------- checks
-    # Each max-min condition is sum(a[o] * level[o]) <= b over owners o. Its slack is split
-    # evenly among its owners as thresholds: an owner with a > 0 may rise by slack / (n a),
-    # one with a < 0 may fall by slack / (n |a|), before the condition must be looked at again.
-
-    def _rebuild_watches(self) -> None:
-        links = len(self.links)
-        self._up_watch = [[] for _ in range(links)]
-        self._down_watch = [[] for _ in range(links)]
-        self._watch_version = {}
-        for link in range(links):
-            if self._owned_classes[link] > 0:
-                for other in self._foreign[link]:
-                    self._watch(("share", other, link))
-            elif self._foreign[link] or self._capped_load[link] > 0:
-                self._watch(("load", link))
-
-    def _condition(self, key: tuple) -> tuple[dict[int, float], float, float]:
-        """Coefficients, bound and scale of a watched condition."""
-        if key[0] == "load":
-            link = key[1]
-            return (
-                self._foreign[link],
-                self._capacity[link] - self._capped_load[link],
-                self._capacity[link],
-            )
-        # Classes bound to `lower` cross `upper`: level[lower] <= level[upper].
-        _, lower, upper = key
-        return {lower: 1.0, upper: -1.0}, 0.0, max(self._level[lower], self._level[upper])
-
-    def _watch(self, key: tuple) -> None:
-        """Check a condition exactly and (re)place its thresholds."""
-        coefficients, bound, scale = self._condition(key)
-        value = sum(a * self._level[owner] for owner, a in coefficients.items() if a)
-        slack = bound - value
-        if slack < -_CHECK_TOLERANCE * max(scale, 1e-300):
-            raise _StructureChanged
-        slack = max(slack, 0.0)
-        version = self._watch_version.get(key, 0) + 1
-        self._watch_version[key] = version
-        involved = [(owner, a) for owner, a in coefficients.items() if a]
-        for owner, a in involved:
-            step = slack / (len(involved) * abs(a))
-            if a > 0:
-                threshold = self._level[owner] + step
-                heapq.heappush(self._up_watch[owner], (threshold, key, version))
-            else:
-                threshold = self._level[owner] - step
-                heapq.heappush(self._down_watch[owner], (-threshold, key, version))
-
-    def _check_link(self, link: int) -> None:
-        if self._foreign[link] or self._capped_load[link] > 0:
-            self._watch(("load", link))
-
-    def _check_owner(self, owner: int, old_level: float) -> None:
-        level = self._level[owner]
-        tolerance = _CHECK_TOLERANCE * max(level, 1e-300)
-        if level > old_level:
-            if level > self._ceiling[owner] + tolerance:
-                raise _StructureChanged  # a class reached its cap
-            watch = self._up_watch[owner]
-            while watch and watch[0][0] < level:
-                _, key, version = heapq.heappop(watch)
-                if self._watch_version.get(key) == version:
-                    self._watch(key)
-        elif level < old_level:
-            if level < self._floor[owner] - tolerance:
-                raise _StructureChanged  # a capped class now shares more than the level
-            watch = self._down_watch[owner]
-            while watch and -watch[0][0] > level:
-                _, key, version = heapq.heappop(watch)
-                if self._watch_version.get(key) == version:
-                    self._watch(key)
 
     # --------------------------------------------------------------- wake-ups
     def _schedule_wakeup(self) -> None:
@@ -842,7 +581,7 @@ class Network:
         if not finished:
             self._schedule_wakeup()
 
-    def _log_streams(self, groups: list[int]) -> None:
+    def _log_streams(self, groups: list[int], moved: set[int]) -> None:
         if not self._active_streams:
             self._new_streams.clear()
             return
@@ -852,9 +591,10 @@ class Network:
         groups_set = set(groups)
         if len(groups_set) > len(self.links):
             streams.update(self._active_streams)
-        elif groups_set:
+        elif groups_set or moved:
             for stream in self._active_streams.values():
-                if self._group[stream.class_index] in groups_set:
+                k = stream.class_index
+                if self._group[k] in groups_set or k in moved:
                     streams[stream.id] = stream
         for stream_id in sorted(streams):
             stream = streams[stream_id]

@@ -174,10 +174,10 @@ class Recorder:
 
         The bucket still open at the current time is included up to now.
         """
+        now = self.network.env.now
+        self.catch_up(now)
         rows = list(self._rows)
         if self.enabled:
-            now = self.network.env.now
-            self.catch_up(now)
             start = self._boundary * self.resolution
             if now > start:
                 cumulative = self._cumulative(now)

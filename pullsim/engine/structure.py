@@ -1,0 +1,614 @@
+"""The bottleneck structure of a max-min allocation, kept up to date by local repair.
+
+The network (:mod:`pullsim.engine.network`) binds every active flow class either to an *owner*
+link, a saturated link on which it has the largest weighted share (rate = weight x the owner's
+level), or to its cap (the cap group). This module keeps that binding right as flow counts and
+capacities change, without solving from scratch.
+
+The allocation is max-min fair exactly when these conditions hold (each is linear in the levels):
+
+- ``load``: a link that owns nothing carries no more than its capacity;
+- ``share``: a class bound to owner ``l`` that crosses owner ``m`` has ``level[l] <= level[m]``;
+- ``ceiling``: an owner's level is no more than the cap share (cap / weight) of its classes;
+- ``floor``: an owner's level is no less than the cap share of capped classes crossing it;
+- an owner's level (what its capacity leaves after foreign load, per owned weight) is >= 0.
+
+After a change, levels are recomputed from per-link sums, lowest first, following owners whose
+load depends on other owners' levels. Each ``load`` and ``share`` condition's slack is split
+evenly among the owners it involves as thresholds in their heaps; a level change re-checks only
+the conditions whose threshold it crosses (exactly), and any condition whose terms changed.
+
+A failed condition is repaired where it failed, as water-filling would: a link over capacity, or
+an owner whose classes are outshared, is *refilled* (its classes sorted by share; those above the
+link's fill level are bound to it); classes whose cap falls below their owner's level move to the
+cap group. Levels are settled and the checks run again until none fails. Only a cycle of equal
+levels, or repairs that do not settle, fall back to the full water-filling of
+:mod:`pullsim.engine.maxmin`. Whatever path is taken, what is accepted satisfies every condition,
+so it is the unique max-min allocation.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+import numpy as np
+
+from pullsim.engine.maxmin import solve_max_min
+
+# Relative tolerance of the checks: a level within this of another counts as equal.
+CHECK_TOLERANCE = 1e-9
+# An owner whose level is recomputed more often than this in one settling has a cycle.
+_MAX_LEVEL_PASSES = 8
+# Rounds of repair before giving up on local repair for this update.
+_MAX_REPAIR_ROUNDS = 64
+
+
+class StructureChanged(Exception):
+    """Local repair cannot settle the structure: solve from scratch."""
+
+
+class _Pending:
+    """What one update still has to recompute and check."""
+
+    def __init__(self) -> None:
+        self.owners: set[int] = set()  # owners whose level must be recomputed
+        self.links: set[int] = set()  # links whose load condition must be checked
+        self.bounds: set[int] = set()  # owners whose ceiling or floor must be checked
+        self.watches: list[tuple] = []  # new share conditions to check and place
+        self.moved: set[int] = set()  # classes bound to a new group (finish times to re-push)
+
+    def touch(self, network: BottleneckStructure, k: int) -> None:
+        for link, _ in network._class_entries[k]:
+            if network._owned_classes[link] > 0:
+                self.owners.add(link)
+            else:
+                self.links.add(link)
+
+
+class BottleneckStructure:
+    """Mixin for :class:`pullsim.engine.network.Network`: binding, levels, checks, repair."""
+
+    # ------------------------------------------------------------------ state
+    def _init_structure(self) -> None:
+        self._owned_sum: list[float] = []  # per link: sum of count * coefficient * weight owned
+        self._owned_classes: list[int] = []  # per link: active classes bound to it
+        self._owned_by: list[set[int]] = []
+        self._capped_load: list[float] = []  # per link: load of capped classes
+        self._capped_on: list[set[int]] = []  # per link: active capped classes crossing it
+        self._active_on: list[set[int]] = []  # per link: active classes crossing it
+        self._foreign: list[dict[int, float]] = []  # per link: owner -> count*coefficient*weight
+        self._pair_count: dict[tuple[int, int], int] = {}  # (owner, link) -> classes
+        self._dependent_owners: list[set[int]] = []  # owner -> links its classes also cross
+        self._ceiling: list[float] = []
+        self._floor: list[float] = []
+        self._up_watch: list[list] = []
+        self._down_watch: list[list] = []
+        self._watch_version: dict[tuple, int] = {}
+        self._structure_valid = False
+
+    def _structure_add_link(self) -> None:
+        self._owned_sum.append(0.0)
+        self._owned_classes.append(0)
+        self._owned_by.append(set())
+        self._capped_load.append(0.0)
+        self._capped_on.append(set())
+        self._active_on.append(set())
+        self._foreign.append({})
+        self._dependent_owners.append(set())
+        self._ceiling.append(math.inf)
+        self._floor.append(0.0)
+        self._up_watch.append([])
+        self._down_watch.append([])
+
+    # ------------------------------------------------------------ full solve
+    def _full_solve(self) -> None:
+        """Water-fill from scratch and rebind every class to its new bottleneck clock."""
+        self.stats["full_solves"] += 1
+        now = self.env.now
+        links = len(self.links)
+        cap_group = links
+        classes = len(self._class_entries)
+        progress = [self._progress(k) for k in range(classes)]
+        active = [k for k in range(classes) if self._count[k] > 0]
+        rates, bound = self._solve(active)
+        self._structure_valid = True
+        self._level = [0.0] * links + [1.0]
+        self._clock = [0.0] * (links + 1)
+        self._clock_time = [now] * (links + 1)
+        self._group_heap = [[] for _ in range(links + 1)]
+        self._group_version = [version + 1 for version in self._group_version]
+        self._global_heap = []
+        for k in range(classes):
+            self._offset[k] = progress[k]
+            self._group[k] = cap_group
+            self._slope[k] = 0.0
+            self._applied_count[k] = self._count[k]
+        for position, k in enumerate(active):
+            owner = int(bound[position])
+            rate = float(rates[position])
+            if owner >= 0:
+                self._group[k] = owner
+                self._slope[k] = self._weight[k]
+                self._level[owner] = rate / self._weight[k]
+            else:
+                self._slope[k] = rate
+        self._rebuild_structure(active)
+        for k in active:
+            self._class_version[k] += 1
+            self._push_class(k)
+
+    def _solve(self, active: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        if not active:
+            return np.zeros(0), np.zeros(0, dtype=np.int64)
+        entry_class, entry_link, entry_coefficient = [], [], []
+        for position, k in enumerate(active):
+            for link, coefficient in self._class_entries[k]:
+                entry_class.append(position)
+                entry_link.append(link)
+                entry_coefficient.append(coefficient)
+        return solve_max_min(
+            np.asarray(self._capacity, dtype=float),
+            np.asarray(entry_class, dtype=np.int64),
+            np.asarray(entry_link, dtype=np.int64),
+            np.asarray(entry_coefficient, dtype=float),
+            np.asarray([self._count[k] for k in active], dtype=float),
+            np.asarray([self._weight[k] for k in active], dtype=float),
+            np.asarray([self._cap[k] for k in active], dtype=float),
+        )
+
+    def _verify_rates(self) -> None:
+        """Compare every active class's rate with a full water-filling (``verify=True``)."""
+        active = [k for k in range(len(self._class_entries)) if self._count[k] > 0]
+        expected, _ = self._solve(active)
+        for position, k in enumerate(active):
+            rate = self._class_rate(k)
+            want = float(expected[position])
+            if abs(rate - want) > 1e-9 * max(abs(want), 1e-12):
+                raise AssertionError(
+                    f"at t={self.env.now}: class {k} ({self._label_of_class[k]!r}) has rate "
+                    f"{rate!r}, the full solve gives {want!r}"
+                )
+
+    def _rebuild_structure(self, active: list[int]) -> None:
+        links = len(self.links)
+        self._init_structure()
+        for _ in range(links):
+            self._structure_add_link()
+        self._structure_valid = True
+        for k in active:
+            self._attach(k, self._count[k])
+        for link in range(links):
+            if self._owned_classes[link] > 0:
+                for other in self._foreign[link]:
+                    if self._pair_count.get((other, link), 0) > 0:
+                        self._watch(("share", other, link))
+            elif self._active_on[link]:
+                self._watch(("load", link))
+
+    # --------------------------------------------------------- class binding
+    def _attach(self, k: int, count: int) -> None:
+        """Add an active class (``count`` flows) to the sums of its current group."""
+        cap_group = len(self.links)
+        group = self._group[k]
+        weight = self._weight[k]
+        if group == cap_group:
+            share = self._cap[k] / weight
+        else:
+            self._owned_classes[group] += 1
+            self._owned_by[group].add(k)
+            self._ceiling[group] = min(self._ceiling[group], self._cap[k] / weight)
+        for link, coefficient in self._class_entries[k]:
+            self._active_on[link].add(k)
+            if group == link:
+                self._owned_sum[link] += count * coefficient * weight
+            elif group == cap_group:
+                self._capped_load[link] += count * coefficient * self._slope[k]
+                self._capped_on[link].add(k)
+                self._floor[link] = max(self._floor[link], share)
+            else:
+                foreign = self._foreign[link]
+                foreign[group] = foreign.get(group, 0.0) + count * coefficient * weight
+                self._pair_count[(group, link)] = self._pair_count.get((group, link), 0) + 1
+                self._dependent_owners[group].add(link)
+
+    def _detach(self, k: int, count: int) -> None:
+        """Remove an active class (``count`` flows) from the sums of its current group."""
+        cap_group = len(self.links)
+        group = self._group[k]
+        weight = self._weight[k]
+        if group != cap_group:
+            self._owned_classes[group] -= 1
+            self._owned_by[group].discard(k)
+        for link, coefficient in self._class_entries[k]:
+            self._active_on[link].discard(k)
+            if group == link:
+                self._owned_sum[link] -= count * coefficient * weight
+            elif group == cap_group:
+                self._capped_load[link] -= count * coefficient * self._slope[k]
+                self._capped_on[link].discard(k)
+            else:
+                foreign = self._foreign[link]
+                foreign[group] = foreign.get(group, 0.0) - count * coefficient * weight
+                self._pair_count[(group, link)] -= 1
+
+    def _add_load(self, k: int, delta: int) -> None:
+        """More or fewer flows in an active class that stays active."""
+        cap_group = len(self.links)
+        group = self._group[k]
+        weight = self._weight[k]
+        for link, coefficient in self._class_entries[k]:
+            if group == link:
+                self._owned_sum[link] += delta * coefficient * weight
+            elif group == cap_group:
+                self._capped_load[link] += delta * coefficient * self._slope[k]
+            else:
+                foreign = self._foreign[link]
+                foreign[group] = foreign.get(group, 0.0) + delta * coefficient * weight
+
+    def _rebind(self, k: int, group: int) -> None:
+        """Point class ``k`` at a new clock, keeping its progress continuous."""
+        progress = self._progress(k)
+        slope = self._cap[k] if group == len(self.links) else self._weight[k]
+        self._group[k] = group
+        self._slope[k] = slope
+        self._offset[k] = progress - slope * self._clock_at(group, self.env.now)
+
+    def _move(self, k: int, group: int, pending: _Pending) -> None:
+        """Bind active class ``k`` to ``group`` (an owner link or the cap group)."""
+        cap_group = len(self.links)
+        old = self._group[k]
+        if old == group:
+            return
+        count = self._applied_count[k]
+        promoted = group != cap_group and self._owned_classes[group] == 0
+        self._detach(k, count)
+        self._rebind(k, group)
+        if promoted:
+            self._promote(group, pending)
+        self._attach(k, count)
+        pending.moved.add(k)
+        pending.touch(self, k)
+        if group != cap_group:
+            pending.owners.add(group)
+            pending.bounds.add(group)
+            for link, _ in self._class_entries[k]:
+                if link != group and self._owned_classes[link] > 0:
+                    pending.watches.append(("share", group, link))
+        else:
+            pending.bounds.update(
+                link for link, _ in self._class_entries[k] if self._owned_classes[link] > 0
+            )
+        if old != cap_group and self._owned_classes[old] == 0:
+            self._retire(old, pending)
+
+    def _promote(self, link: int, pending: _Pending) -> None:
+        """A link that owned nothing starts owning: its load condition becomes share ones."""
+        self._watch_version.pop(("load", link), None)
+        self._ceiling[link] = math.inf
+        self._floor[link] = max(
+            (self._cap[k] / self._weight[k] for k in self._capped_on[link]), default=0.0
+        )
+        pending.bounds.add(link)
+        pending.owners.add(link)
+        for other in self._foreign[link]:
+            if self._pair_count.get((other, link), 0) > 0:
+                pending.watches.append(("share", other, link))
+
+    def _retire(self, link: int, pending: _Pending) -> None:
+        """A bottleneck whose last class left becomes an ordinary link."""
+        self._set_level(link, 0.0)
+        self._ceiling[link] = math.inf
+        self._floor[link] = 0.0
+        for other in self._foreign[link]:
+            self._watch_version.pop(("share", other, link), None)
+        pending.owners.discard(link)
+        pending.links.add(link)
+
+    def _bind_new_class(self, k: int, pending: _Pending) -> None:
+        """Tentatively bind a class that just became active; the checks will judge it.
+
+        It joins the owner on its path with the lowest level, or its cap when that is lower;
+        with neither, the link on its path with the least room per unit of its weight.
+        """
+        cap_group = len(self.links)
+        entries = self._class_entries[k]
+        owners = [link for link, _ in entries if self._owned_classes[link] > 0]
+        share_at_cap = self._cap[k] / self._weight[k]
+        lowest = min(owners, key=lambda link: (self._level[link], link)) if owners else None
+        if lowest is not None and self._level[lowest] < share_at_cap:
+            group = lowest
+        elif math.isfinite(share_at_cap):
+            group = cap_group
+        else:
+            group = min(entries, key=lambda entry: (self._room(entry[0]) / entry[1], entry[0]))[0]
+        self._rebind(k, group)
+        if group != cap_group and self._owned_classes[group] == 0:
+            self._promote(group, pending)
+        self._attach(k, self._count[k])
+        pending.moved.add(k)
+        if group != cap_group:
+            pending.bounds.add(group)
+            for link in owners:
+                if link != group:
+                    pending.watches.append(("share", group, link))
+        else:
+            pending.bounds.update(owners)
+
+    def _room(self, link: int) -> float:
+        """Capacity a link has left at the current rates."""
+        load = self._capped_load[link] + self._owned_sum[link] * self._level[link]
+        for owner, value in self._foreign[link].items():
+            load += value * self._level[owner]
+        return self._capacity[link] - load
+
+    # -------------------------------------------------------------- fast path
+    def _fast_update(self) -> tuple[list[int], set[int]]:
+        """Apply count and capacity changes, settle levels, check and repair.
+
+        Returns the groups whose level changed and the classes bound to a new group; raises
+        :class:`StructureChanged` when local repair gives up.
+        """
+        cap_group = len(self.links)
+        pending = _Pending()
+        for k in sorted(self._changed_classes):
+            old, new = self._applied_count[k], self._count[k]
+            if old == new:
+                continue
+            if old == 0:
+                self._applied_count[k] = new
+                self._bind_new_class(k, pending)
+            elif new == 0:
+                group = self._group[k]
+                self._detach(k, old)
+                self._applied_count[k] = 0
+                if group != cap_group and self._owned_classes[group] == 0:
+                    self._retire(group, pending)
+            else:
+                self._add_load(k, new - old)
+                self._applied_count[k] = new
+            pending.touch(self, k)
+        for link in self._changed_capacity:
+            if self._owned_classes[link] > 0:
+                pending.owners.add(link)
+            else:
+                pending.links.add(link)
+        changed: dict[int, float] = {}
+        for _ in range(_MAX_REPAIR_ROUNDS):
+            settled = self._settle_levels(pending.owners)
+            for owner, old_level in settled.items():
+                changed.setdefault(owner, old_level)
+            failures = self._run_checks(pending, settled)
+            if not failures:
+                break
+            pending.owners = set()
+            for failure in failures:
+                self._repair(failure, pending)
+                # A repaired condition is checked again, and re-watched once it holds.
+                if failure[0] == "load":
+                    pending.links.add(failure[1])
+                elif failure[0] == "share":
+                    pending.watches.append(failure)
+                else:
+                    pending.bounds.add(failure[1])
+        else:
+            raise StructureChanged("repair-did-not-settle")
+        for k in pending.moved:
+            self._class_version[k] += 1
+            self._push_class(k)
+        return sorted(changed), pending.moved
+
+    def _owner_level(self, owner: int) -> float:
+        foreign_load = self._capped_load[owner]
+        for other, load in self._foreign[owner].items():
+            if load:
+                foreign_load += load * self._level[other]
+        return (self._capacity[owner] - foreign_load) / self._owned_sum[owner]
+
+    def _settle_levels(self, owners: set[int]) -> dict[int, float]:
+        """Recompute levels, lowest first, following owners whose load depends on others."""
+        changed: dict[int, float] = {}
+        passes: dict[int, int] = {}
+        queue = [(self._level[owner], owner) for owner in sorted(owners)]
+        heapq.heapify(queue)
+        queued = set(owners)
+        while queue:
+            _, owner = heapq.heappop(queue)
+            queued.discard(owner)
+            if self._owned_classes[owner] == 0:
+                continue  # retired: checked as an ordinary link
+            passes[owner] = passes.get(owner, 0) + 1
+            if passes[owner] > _MAX_LEVEL_PASSES:
+                raise StructureChanged("level-cycle")
+            level = self._owner_level(owner)
+            if not math.isfinite(level):
+                raise StructureChanged("level-not-finite")
+            level = max(level, 0.0) if level > -CHECK_TOLERANCE * self._capacity[owner] else level
+            if level == self._level[owner]:
+                continue
+            changed.setdefault(owner, self._level[owner])
+            self._set_level(owner, level)
+            for dependent in self._dependent_owners[owner]:
+                if dependent not in queued and self._owned_classes[dependent] > 0:
+                    queued.add(dependent)
+                    heapq.heappush(queue, (self._level[dependent], dependent))
+        return changed
+
+    # ----------------------------------------------------------------- checks
+    def _run_checks(self, pending: _Pending, settled: dict[int, float]) -> list[tuple]:
+        failures: list[tuple] = []
+        for link in sorted(pending.links):
+            if self._owned_classes[link] == 0 and not self._watch(("load", link)):
+                failures.append(("load", link))
+        pending.links = set()
+        for owner, old_level in settled.items():
+            failures.extend(self._cross_thresholds(owner, old_level))
+        for owner in sorted(pending.bounds | set(settled)):
+            if self._owned_classes[owner] > 0:
+                if self._level[owner] < 0:
+                    failures.append(("negative", owner))
+                elif not self._bounds_hold(owner):
+                    failures.append(("bounds", owner))
+        pending.bounds = set()
+        for key in pending.watches:
+            if not self._watch(key):
+                failures.append(key)
+        pending.watches = []
+        return list(dict.fromkeys(failures))
+
+    def _bounds_hold(self, owner: int) -> bool:
+        level = self._level[owner]
+        tolerance = CHECK_TOLERANCE * max(level, 1e-300)
+        return self._floor[owner] - tolerance <= level <= self._ceiling[owner] + tolerance
+
+    def _condition(self, key: tuple) -> tuple[dict[int, float], float, float] | None:
+        """Coefficients, bound and scale of ``sum(a * level) <= bound``; None when vacuous."""
+        if key[0] == "load":
+            link = key[1]
+            if self._owned_classes[link] > 0:
+                return None
+            return (
+                self._foreign[link],
+                self._capacity[link] - self._capped_load[link],
+                self._capacity[link],
+            )
+        # Classes bound to `lower` cross `upper`: level[lower] <= level[upper].
+        _, lower, upper = key
+        if (
+            self._pair_count.get((lower, upper), 0) == 0
+            or self._owned_classes[lower] == 0
+            or self._owned_classes[upper] == 0
+        ):
+            return None
+        scale = max(self._level[lower], self._level[upper])
+        return {lower: 1.0, upper: -1.0}, 0.0, scale
+
+    def _watch(self, key: tuple) -> bool:
+        """Check a condition exactly; when it holds, (re)place its thresholds."""
+        condition = self._condition(key)
+        if condition is None:
+            self._watch_version.pop(key, None)
+            return True
+        coefficients, bound, scale = condition
+        involved = [(owner, a) for owner, a in coefficients.items() if a > 0 or a < 0]
+        value = math.fsum(a * self._level[owner] for owner, a in involved)
+        slack = bound - value
+        if slack < -CHECK_TOLERANCE * max(scale, 1e-300):
+            return False
+        slack = max(slack, 0.0)
+        version = self._watch_version.get(key, 0) + 1
+        self._watch_version[key] = version
+        for owner, a in involved:
+            step = slack / (len(involved) * abs(a))
+            if a > 0:
+                threshold = self._level[owner] + step
+                heapq.heappush(self._up_watch[owner], (threshold, key, version))
+            else:
+                threshold = self._level[owner] - step
+                heapq.heappush(self._down_watch[owner], (-threshold, key, version))
+        return True
+
+    def _cross_thresholds(self, owner: int, old_level: float) -> list[tuple]:
+        """Re-check the conditions whose threshold this owner's level change crossed."""
+        failures: list[tuple] = []
+        level = self._level[owner]
+        if level > old_level:
+            watch = self._up_watch[owner]
+            while watch and watch[0][0] < level:
+                _, key, version = heapq.heappop(watch)
+                if self._watch_version.get(key) == version and not self._watch(key):
+                    failures.append(key)
+        elif level < old_level:
+            watch = self._down_watch[owner]
+            while watch and -watch[0][0] > level:
+                _, key, version = heapq.heappop(watch)
+                if self._watch_version.get(key) == version and not self._watch(key):
+                    failures.append(key)
+        return failures
+
+    # ----------------------------------------------------------------- repair
+    def _repair(self, failure: tuple, pending: _Pending) -> None:
+        kind = failure[0]
+        if kind == "load" or kind == "negative":
+            self._refill(failure[1], pending)
+        elif kind == "share":
+            self._refill(failure[2], pending)
+        elif kind == "bounds":
+            self._fix_bounds(failure[1], pending)
+
+    def _share(self, k: int) -> float:
+        group = self._group[k]
+        if group == len(self.links):
+            return self._cap[k] / self._weight[k]
+        return self._level[group]
+
+    def _refill(self, link: int, pending: _Pending) -> None:
+        """Water-fill one link over the classes crossing it; bind those above its level to it.
+
+        Classes already bound to the link stay; the others, in falling order of share, join
+        while their share is above the level the link would give its classes.
+        """
+        if self._owned_classes[link] == 0 and not self._active_on[link]:
+            return
+        capacity = self._capacity[link]
+        coefficient_of = dict(self._class_entries_index(link))
+        owned_weight = 0.0
+        others = []
+        rest_load = 0.0
+        for k in sorted(self._active_on[link]):
+            demand = self._applied_count[k] * coefficient_of[k] * self._weight[k]
+            if self._group[k] == link:
+                owned_weight += demand
+            else:
+                share = min(self._share(k), self._cap[k] / self._weight[k])
+                others.append((-share, k, demand))
+                rest_load += demand * share
+        others.sort()
+        joining = []
+        for negative_share, k, demand in others:
+            share = -negative_share
+            level = (capacity - rest_load) / owned_weight if owned_weight > 0 else -math.inf
+            if owned_weight > 0 and share <= level * (1 + CHECK_TOLERANCE):
+                break
+            joining.append(k)
+            owned_weight += demand
+            rest_load -= demand * share
+        for k in joining:
+            self._move(k, link, pending)
+        if not joining:
+            # Nothing to move: the level itself is stale (e.g. foreign load just changed).
+            pending.owners.add(link) if self._owned_classes[link] > 0 else pending.links.add(link)
+
+    def _class_entries_index(self, link: int):
+        for k in self._active_on[link]:
+            for entry_link, coefficient in self._class_entries[k]:
+                if entry_link == link:
+                    yield k, coefficient
+                    break
+
+    def _fix_bounds(self, owner: int, pending: _Pending) -> None:
+        """Caps against an owner's level: classes capped below it leave, capped ones above join."""
+        cap_group = len(self.links)
+        level = self._level[owner]
+        tolerance = CHECK_TOLERANCE * max(level, 1e-300)
+        leaving = sorted(
+            k for k in self._owned_by[owner] if self._cap[k] / self._weight[k] < level - tolerance
+        )
+        for k in leaving:
+            self._move(k, cap_group, pending)
+        if self._owned_classes[owner] > 0:
+            self._ceiling[owner] = min(
+                (self._cap[k] / self._weight[k] for k in self._owned_by[owner]), default=math.inf
+            )
+        above = [
+            k for k in self._capped_on[owner] if self._cap[k] / self._weight[k] > level + tolerance
+        ]
+        if above:
+            self._refill(owner, pending)
+        else:
+            self._floor[owner] = max(
+                (self._cap[k] / self._weight[k] for k in self._capped_on[owner]), default=0.0
+            )
+        if leaving or not above:
+            pending.owners.add(owner)
+            pending.bounds.add(owner)
