@@ -48,8 +48,10 @@ from pullsim.engine.structure import BottleneckStructure, StructureChanged
 
 __all__ = ["Link", "Network", "Stream", "Transfer", "TransferCancelled"]
 
-# A flow finishes at a wake-up when its remaining time is within this fraction of the clock.
+# A flow finishes at a wake-up when its remaining time is within this fraction of the clock,
+# or, when none is, within the looser rounding tolerance.
 _TIME_TOLERANCE = 1e-12
+_ROUNDING_TOLERANCE = 1e-9
 
 
 class TransferCancelled(Exception):
@@ -547,39 +549,47 @@ class Network(BottleneckStructure):
         self._wakeup = None
         self._advance()
         now = self.env.now
-        slack_time = _TIME_TOLERANCE * max(1.0, now)
-        finished: list[Transfer] = []
-        first = True
-        while True:
-            nxt = self._next_finish()
-            if nxt is None or (nxt[0] > now + slack_time and not first):
-                break
-            time, group = nxt
-            heapq.heappop(self._global_heap)
-            clock_now = self._clock_at(group, now)
-            clock_slack = slack_time * self._level[group]
-            while True:
-                top = self._group_top(group)
-                if top is None or (top[0] > clock_now + clock_slack and not first):
-                    break
-                class_index = top[1]
-                progress = self._progress(class_index)
-                byte_slack = clock_slack * self._slope[class_index]
-                members = self._members[class_index]
-                while members and (first or members[0][0] <= progress + byte_slack):
-                    _, _, transfer = heapq.heappop(members)
-                    if transfer.active:
-                        finished.append(transfer)
-                        first = False
-                self._refresh_head(class_index)
-            self._group_version[group] += 1
-            self._push_group(group)
-            first = False
+        finished = self._collect_due(_TIME_TOLERANCE * max(1.0, now))
+        if not finished:
+            # Rounding can put the planned finish a hair after now.
+            finished = self._collect_due(_ROUNDING_TOLERANCE * max(1.0, now))
         for transfer in sorted(finished, key=lambda item: item.id):
             self._end_flow(transfer, "finished")
             transfer.succeed(transfer)
         if not finished:
             self._schedule_wakeup()
+
+    def _collect_due(self, slack_time: float) -> list[Transfer]:
+        """Take every transfer due within ``slack_time`` of now out of the finish heaps."""
+        now = self.env.now
+        finished: list[Transfer] = []
+        visited: set[int] = set()
+        while True:
+            nxt = self._next_finish()
+            if nxt is None or nxt[0] > now + slack_time or nxt[1] in visited:
+                break
+            group = nxt[1]
+            visited.add(group)
+            clock_now = self._clock_at(group, now)
+            clock_slack = slack_time * self._level[group]
+            while True:
+                top = self._group_top(group)
+                if top is None or top[0] > clock_now + clock_slack:
+                    break
+                class_index = top[1]
+                progress = self._progress(class_index)
+                byte_slack = clock_slack * self._slope[class_index]
+                members = self._members[class_index]
+                while members and members[0][0] <= progress + byte_slack:
+                    _, _, transfer = heapq.heappop(members)
+                    if transfer.active:
+                        finished.append(transfer)
+                self._refresh_head(class_index)
+                if self._group_top(group) == top:
+                    break  # its head did not move: nothing more is due in this class
+            self._group_version[group] += 1
+            self._push_group(group)
+        return finished
 
     def _log_streams(self, groups: list[int], moved: set[int]) -> None:
         if not self._active_streams:

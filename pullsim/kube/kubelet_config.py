@@ -24,7 +24,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, field_serializer, field_validator
 
 from pullsim.kube.durations import (
@@ -186,6 +185,8 @@ class KubeletConfiguration(BaseModel):
 
     @classmethod
     def from_yaml(cls, text: str) -> KubeletConfiguration:
+        import yaml  # only reading text needs it: the simulation core stays free of YAML
+
         try:
             document = yaml.safe_load(text)
         except yaml.YAMLError as error:

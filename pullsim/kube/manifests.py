@@ -22,8 +22,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
 from pullsim.kube.errors import go_quote
 from pullsim.kube.objects import (
     DEFAULT_NAMESPACE,
@@ -442,6 +440,8 @@ def load_manifests(
     Objects without ``metadata.namespace`` go to ``default_namespace`` (as ``kubectl apply``).
     Raises :class:`ManifestError` (a ValueError) naming file, document, object and field.
     """
+    import yaml  # only reading text needs it: the simulation core stays free of YAML
+
     if isinstance(sources, str | Path):
         sources = [sources]
     collector = _Collector(default_namespace=default_namespace)
