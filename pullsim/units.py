@@ -123,6 +123,8 @@ def parse_rate(value: str | float) -> float:
     match = _RATE_RE.match(value)  # type: ignore[arg-type]
     if match is not None:
         amount, unit = float(match.group(1)), match.group(2).lower()
+        if unit == "":
+            return amount
         if unit in _BIT_RATE_FACTORS:
             return amount * _BIT_RATE_FACTORS[unit]
         if unit.endswith("/s") and unit[:-2] in _SIZE_FACTORS and unit[:-2]:
@@ -136,6 +138,8 @@ def parse_duration(value: str | float) -> float:
     if number is not None:
         return number
     text = value.strip()  # type: ignore[union-attr]
+    if re.fullmatch(_NUMBER, text):
+        return float(text)
     position, total = 0, 0.0
     for match in _DURATION_PART_RE.finditer(text):
         if match.start() != position:
@@ -172,5 +176,7 @@ def format_duration(seconds: float, digits: int = 4) -> str:
     """0.2 → ``'200ms'``; 5400 → ``'1.5h'``."""
     if math.isinf(seconds):
         return "inf"
+    if seconds == 0:
+        return "0s"
     steps = [(3600.0, "h"), (60.0, "min"), (1.0, "s"), (1e-3, "ms"), (1e-6, "us")]
     return _format(seconds, steps, digits)
