@@ -208,6 +208,7 @@ class Network(BottleneckStructure):
         self._head: list[float] = []  # smallest pending target (inf when none)
         self._class_version: list[int] = []
         self._streams_of_class: list[dict[int, Stream]] = []
+        self._stream_classes_of_group: dict[int, set[int]] = {}  # who to log when a level moves
         # Progress per flow of class k = slope[k] * clock(group[k]) + offset[k].
         self._group: list[int] = []
         self._slope: list[float] = []
@@ -248,6 +249,8 @@ class Network(BottleneckStructure):
         for k, group in enumerate(self._group):
             if group == index:
                 self._group[k] = index + 1
+        if index in self._stream_classes_of_group:
+            self._stream_classes_of_group[index + 1] = self._stream_classes_of_group.pop(index)
         self._global_heap = [(t, g + (g == index), v) for t, g, v in self._global_heap]
         heapq.heapify(self._global_heap)
         for values, fill in (
@@ -409,6 +412,8 @@ class Network(BottleneckStructure):
         self._class_version.append(0)
         self._streams_of_class.append({})
         self._group.append(self._cap_group)
+        if is_stream:
+            self._stream_classes_of_group.setdefault(self._cap_group, set()).add(class_index)
         self._slope.append(0.0)
         self._offset.append(0.0)
         self.recorder.add_class(class_index, key_entries, label)
@@ -592,20 +597,16 @@ class Network(BottleneckStructure):
         return finished
 
     def _log_streams(self, groups: list[int], moved: set[int]) -> None:
-        if not self._active_streams:
-            self._new_streams.clear()
-            return
-        now = self.env.now
+        """Record the new rate of every stream whose rate may have changed in this update."""
         streams: dict[int, Stream] = {stream.id: stream for stream in self._new_streams}
         self._new_streams.clear()
-        groups_set = set(groups)
-        if len(groups_set) > len(self.links):
-            streams.update(self._active_streams)
-        elif groups_set or moved:
-            for stream in self._active_streams.values():
-                k = stream.class_index
-                if self._group[k] in groups_set or k in moved:
-                    streams[stream.id] = stream
+        if self._active_streams:
+            classes = {k for k in moved if self._is_stream[k]}
+            for group in groups:
+                classes.update(self._stream_classes_of_group.get(group, ()))
+            for k in classes:
+                streams.update(self._streams_of_class[k])
+        now = self.env.now
         for stream_id in sorted(streams):
             stream = streams[stream_id]
             if stream.active:

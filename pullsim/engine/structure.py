@@ -124,11 +124,18 @@ class BottleneckStructure:
             self._group[k] = cap_group
             self._slope[k] = 0.0
             self._applied_count[k] = self._count[k]
+        self._stream_classes_of_group = {}
+        for k in range(classes):
+            if self._is_stream[k]:
+                self._stream_classes_of_group.setdefault(self._group[k], set()).add(k)
         for position, k in enumerate(active):
             owner = int(bound[position])
             rate = float(rates[position])
             if owner >= 0:
                 self._group[k] = owner
+                if self._is_stream[k]:
+                    self._stream_classes_of_group[cap_group].discard(k)
+                    self._stream_classes_of_group.setdefault(owner, set()).add(k)
                 self._slope[k] = self._weight[k]
                 self._level[owner] = rate / self._weight[k]
             else:
@@ -250,6 +257,9 @@ class BottleneckStructure:
         """Point class ``k`` at a new clock, keeping its progress continuous."""
         progress = self._progress(k)
         slope = self._cap[k] if group == len(self.links) else self._weight[k]
+        if self._is_stream[k]:
+            self._stream_classes_of_group[self._group[k]].discard(k)
+            self._stream_classes_of_group.setdefault(group, set()).add(k)
         self._group[k] = group
         self._slope[k] = slope
         self._offset[k] = progress - slope * self._clock_at(group, self.env.now)

@@ -152,6 +152,10 @@ def test_stream_above_its_fair_share_gets_the_share():
     assert stream.rate == pytest.approx(80)
     assert stream.delivered == pytest.approx(180)
     assert stream.demanded == pytest.approx(320)
+    # The rate log has exactly the two changes: a third of the link, then its demand.
+    log = net.recorder.streams()
+    assert log["time_s"] == pytest.approx([0.0, 3.0])
+    assert log["rate_bytes_per_s"] == pytest.approx([100 / 3, 80])
     stream.stop()
     assert stream.rate == 0
 
