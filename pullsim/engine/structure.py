@@ -227,17 +227,24 @@ class BottleneckStructure:
         if group != cap_group:
             self._owned_classes[group] -= 1
             self._owned_by[group].discard(k)
+        # Running sums drift by rounding; when the last contributor leaves, they are exactly 0.
         for link, coefficient in self._class_entries[k]:
             self._active_on[link].discard(k)
             if group == link:
                 self._owned_sum[link] -= count * coefficient * weight
+                if self._owned_classes[link] == 0:
+                    self._owned_sum[link] = 0.0
             elif group == cap_group:
                 self._capped_load[link] -= count * coefficient * self._slope[k]
                 self._capped_on[link].discard(k)
+                if not self._capped_on[link]:
+                    self._capped_load[link] = 0.0
             else:
                 foreign = self._foreign[link]
                 foreign[group] = foreign.get(group, 0.0) - count * coefficient * weight
                 self._pair_count[(group, link)] -= 1
+                if self._pair_count[(group, link)] == 0:
+                    foreign[group] = 0.0
 
     def _add_load(self, k: int, delta: int) -> None:
         """More or fewer flows in an active class that stays active."""
@@ -409,6 +416,8 @@ class BottleneckStructure:
         return sorted(changed), pending.moved
 
     def _owner_level(self, owner: int) -> float:
+        if self._capacity[owner] == 0:
+            return 0.0  # an outage: exactly nothing, whatever the rounding in the sums
         foreign_load = self._capped_load[owner]
         for other, load in self._foreign[owner].items():
             if load:

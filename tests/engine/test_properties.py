@@ -590,12 +590,9 @@ def test_a_capped_flow_that_changes_bottleneck_twice_finishes_on_time() -> None:
     assert capped.finished_at == pytest.approx(10.8125, rel=1e-12)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="after a fast update, a flow on a link set to capacity 0 gets 1.78e-15 B/s instead "
-    "of 0: incremental load sums leave a rounding residue, the link is over its capacity 0",
-)
 def test_an_outage_stalls_flows_exactly() -> None:
+    # Regression: incremental load sums used to leave a rounding residue, so a flow on a link set
+    # to capacity 0 crept on at 1.78e-15 B/s.
     # Four streams and a transfer, all capped at the same odd rate, on a 100 B/s link; at 1 s the
     # link goes out of service and the streams stop. The transfer must stall: rate exactly 0.
     cap = 3.4486781455783504
