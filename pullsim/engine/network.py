@@ -44,7 +44,7 @@ import simpy
 
 from pullsim.engine.environment import Environment, WakeUp
 from pullsim.engine.recording import Recorder
-from pullsim.engine.structure import BottleneckStructure, StructureChanged
+from pullsim.engine.structure import CAP_GROUP, BottleneckStructure, StructureChanged
 
 __all__ = ["Link", "Network", "Stream", "Transfer", "TransferCancelled"]
 
@@ -213,7 +213,7 @@ class Network(BottleneckStructure):
         self._group: list[int] = []
         self._slope: list[float] = []
         self._offset: list[float] = []
-        # Groups: one per link (when it owns classes) plus the cap group, index CAP = len(links).
+        # Groups: one per link (when it owns classes) plus the cap group, index CAP_GROUP = -1.
         self._level: list[float] = [1.0]
         self._clock: list[float] = [0.0]
         self._clock_time: list[float] = [env.now]
@@ -234,10 +234,6 @@ class Network(BottleneckStructure):
         self.stats = {"updates": 0, "full_solves": 0, "fast_updates": 0}
 
     # ------------------------------------------------------------------ links
-    @property
-    def _cap_group(self) -> int:
-        return len(self.links)
-
     def add_link(self, name: str, capacity: float, *, kind: str = "") -> Link:
         """A new shared capacity (bytes/s). Names are unique within a network."""
         if name in self._link_names:
@@ -245,14 +241,7 @@ class Network(BottleneckStructure):
         _check_rate(capacity, f"capacity of link {name!r}")
         index = len(self.links)
         link = Link(self, index, name, kind)
-        # The cap group is always last: move it one place on.
-        for k, group in enumerate(self._group):
-            if group == index:
-                self._group[k] = index + 1
-        if index in self._stream_classes_of_group:
-            self._stream_classes_of_group[index + 1] = self._stream_classes_of_group.pop(index)
-        self._global_heap = [(t, g + (g == index), v) for t, g, v in self._global_heap]
-        heapq.heapify(self._global_heap)
+        # Per-group lists end with the cap group's entry: the new link goes just before it.
         for values, fill in (
             (self._level, 0.0),
             (self._clock, 0.0),
@@ -411,9 +400,9 @@ class Network(BottleneckStructure):
         self._head.append(math.inf)
         self._class_version.append(0)
         self._streams_of_class.append({})
-        self._group.append(self._cap_group)
+        self._group.append(CAP_GROUP)
         if is_stream:
-            self._stream_classes_of_group.setdefault(self._cap_group, set()).add(class_index)
+            self._stream_classes_of_group.setdefault(CAP_GROUP, set()).add(class_index)
         self._slope.append(0.0)
         self._offset.append(0.0)
         self.recorder.add_class(class_index, key_entries, label)
@@ -530,7 +519,7 @@ class Network(BottleneckStructure):
             key = f"full_solve:{reason}"
             self.stats[key] = self.stats.get(key, 0) + 1
             self._full_solve()
-            changed_levels, moved = list(range(len(self.links) + 1)), set()
+            changed_levels, moved = [*range(len(self.links)), CAP_GROUP], set()
         self._changed_classes.clear()
         self._changed_capacity.clear()
         self._log_streams(changed_levels, moved)

@@ -36,6 +36,9 @@ import numpy as np
 
 from pullsim.engine.maxmin import solve_max_min
 
+# Classes at their cap share one clock: real time. Its state is the last entry of every
+# per-group list, so adding a link (an insert before it) moves nothing else.
+CAP_GROUP = -1
 # Relative tolerance of the checks: a level within this of another counts as equal.
 CHECK_TOLERANCE = 1e-9
 # An owner whose level is recomputed more often than this in one settling has a cycle.
@@ -79,7 +82,8 @@ class BottleneckStructure:
         self._active_on: list[set[int]] = []  # per link: active classes crossing it
         self._foreign: list[dict[int, float]] = []  # per link: owner -> count*coefficient*weight
         self._pair_count: dict[tuple[int, int], int] = {}  # (owner, link) -> classes
-        self._dependent_owners: list[set[int]] = []  # owner -> links its classes also cross
+        # owner -> the *owners* its classes also cross: their levels depend on its level.
+        self._dependent_owners: list[set[int]] = []
         self._ceiling: list[float] = []
         self._floor: list[float] = []
         self._up_watch: list[list] = []
@@ -107,7 +111,7 @@ class BottleneckStructure:
         self.stats["full_solves"] += 1
         now = self.env.now
         links = len(self.links)
-        cap_group = links
+        cap_group = CAP_GROUP
         classes = len(self._class_entries)
         progress = [self._progress(k) for k in range(classes)]
         active = [k for k in range(classes) if self._count[k] > 0]
@@ -189,6 +193,7 @@ class BottleneckStructure:
             if self._owned_classes[link] > 0:
                 for other in self._foreign[link]:
                     if self._pair_count.get((other, link), 0) > 0:
+                        self._dependent_owners[other].add(link)
                         self._watch(("share", other, link))
             elif self._active_on[link]:
                 self._watch(("load", link))
@@ -196,7 +201,7 @@ class BottleneckStructure:
     # --------------------------------------------------------- class binding
     def _attach(self, k: int, count: int) -> None:
         """Add an active class (``count`` flows) to the sums of its current group."""
-        cap_group = len(self.links)
+        cap_group = CAP_GROUP
         group = self._group[k]
         weight = self._weight[k]
         if group == cap_group:
@@ -217,11 +222,12 @@ class BottleneckStructure:
                 foreign = self._foreign[link]
                 foreign[group] = foreign.get(group, 0.0) + count * coefficient * weight
                 self._pair_count[(group, link)] = self._pair_count.get((group, link), 0) + 1
-                self._dependent_owners[group].add(link)
+                if self._owned_classes[link] > 0:
+                    self._dependent_owners[group].add(link)
 
     def _detach(self, k: int, count: int) -> None:
         """Remove an active class (``count`` flows) from the sums of its current group."""
-        cap_group = len(self.links)
+        cap_group = CAP_GROUP
         group = self._group[k]
         weight = self._weight[k]
         if group != cap_group:
@@ -245,10 +251,11 @@ class BottleneckStructure:
                 self._pair_count[(group, link)] -= 1
                 if self._pair_count[(group, link)] == 0:
                     foreign[group] = 0.0
+                    self._dependent_owners[group].discard(link)
 
     def _add_load(self, k: int, delta: int) -> None:
         """More or fewer flows in an active class that stays active."""
-        cap_group = len(self.links)
+        cap_group = CAP_GROUP
         group = self._group[k]
         weight = self._weight[k]
         for link, coefficient in self._class_entries[k]:
@@ -263,7 +270,7 @@ class BottleneckStructure:
     def _rebind(self, k: int, group: int) -> None:
         """Point class ``k`` at a new clock, keeping its progress continuous."""
         progress = self._progress(k)
-        slope = self._cap[k] if group == len(self.links) else self._weight[k]
+        slope = self._cap[k] if group == CAP_GROUP else self._weight[k]
         if self._is_stream[k]:
             self._stream_classes_of_group[self._group[k]].discard(k)
             self._stream_classes_of_group.setdefault(group, set()).add(k)
@@ -273,7 +280,7 @@ class BottleneckStructure:
 
     def _move(self, k: int, group: int, pending: _Pending) -> None:
         """Bind active class ``k`` to ``group`` (an owner link or the cap group)."""
-        cap_group = len(self.links)
+        cap_group = CAP_GROUP
         old = self._group[k]
         if old == group:
             return
@@ -311,6 +318,7 @@ class BottleneckStructure:
         for other in self._foreign[link]:
             if self._pair_count.get((other, link), 0) > 0:
                 pending.watches.append(("share", other, link))
+                self._dependent_owners[other].add(link)
 
     def _retire(self, link: int, pending: _Pending) -> None:
         """A bottleneck whose last class left becomes an ordinary link."""
@@ -319,6 +327,7 @@ class BottleneckStructure:
         self._floor[link] = 0.0
         for other in self._foreign[link]:
             self._watch_version.pop(("share", other, link), None)
+            self._dependent_owners[other].discard(link)
         pending.owners.discard(link)
         pending.links.add(link)
 
@@ -328,7 +337,7 @@ class BottleneckStructure:
         It joins the owner on its path with the lowest level, or its cap when that is lower;
         with neither, the link on its path with the least room per unit of its weight.
         """
-        cap_group = len(self.links)
+        cap_group = CAP_GROUP
         entries = self._class_entries[k]
         owners = [link for link, _ in entries if self._owned_classes[link] > 0]
         share_at_cap = self._cap[k] / self._weight[k]
@@ -366,7 +375,7 @@ class BottleneckStructure:
         Returns the groups whose level changed and the classes bound to a new group; raises
         :class:`StructureChanged` when local repair gives up.
         """
-        cap_group = len(self.links)
+        cap_group = CAP_GROUP
         pending = _Pending()
         for k in sorted(self._changed_classes):
             old, new = self._applied_count[k], self._count[k]
@@ -557,7 +566,7 @@ class BottleneckStructure:
 
     def _share(self, k: int) -> float:
         group = self._group[k]
-        if group == len(self.links):
+        if group == CAP_GROUP:
             return self._cap[k] / self._weight[k]
         return self._level[group]
 
@@ -607,7 +616,7 @@ class BottleneckStructure:
 
     def _fix_bounds(self, owner: int, pending: _Pending) -> None:
         """Caps against an owner's level: classes capped below it leave, capped ones above join."""
-        cap_group = len(self.links)
+        cap_group = CAP_GROUP
         level = self._level[owner]
         tolerance = CHECK_TOLERANCE * max(level, 1e-300)
         leaving = sorted(
