@@ -85,6 +85,11 @@ def star_rows(work: Path, simgrid_max_nodes: int) -> list[dict]:
         ours, _ = run_json([sys.executable, str(HERE / "star.py"), str(workload), str(ours_finish)])
         row = {"nodes": nodes, "flows": ours["flows"], "makespan_s": ours["makespan_s"]}
         row |= {"pullsim_wall_s": ours["wall_s"], "pullsim_peak_mib": ours["peak_rss_mib"]}
+        recorded, _ = run_json([sys.executable, str(HERE / "star.py"), str(workload), "--record"])
+        row |= {
+            "recorded_wall_s": recorded["wall_s"],
+            "recorded_peak_mib": recorded["peak_rss_mib"],
+        }
         if use_simgrid and nodes <= simgrid_max_nodes:
             theirs_finish = work / f"star_{nodes}.simgrid.json"
             command = [SYSTEM_PYTHON, "-c", PEAK_WRAPPER, str(HERE / "simgrid_star.py")]
@@ -128,11 +133,14 @@ def render(star: list[dict], mixed: list[dict], command: str) -> str:
         "each at t = 0",
         "",
         "Both engines read the same workload file (`make_star.py --nodes N`, seed 0). SimGrid is "
-        "3.32's LMM solver configured for pure max-min (see README.md).",
+        "3.32's LMM solver configured for pure max-min (see README.md). Recording: link "
+        "utilisation by label in 10 s buckets, as `star.py --record`. Speed-up is SimGrid's wall "
+        "time over pullsim's without recording.",
         "",
         "| nodes | flows | makespan (s) | pullsim wall (s) | pullsim peak (MiB) "
+        "| with recording: wall (s) / peak (MiB) "
         "| SimGrid wall (s) | SimGrid peak (MiB) | speed-up | max finish-time difference |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in star:
         simgrid = row.get("simgrid_wall_s")
@@ -141,6 +149,7 @@ def render(star: list[dict], mixed: list[dict], command: str) -> str:
         lines.append(
             f"| {row['nodes']:,} | {row['flows']:,} | {row['makespan_s']:.3f} "
             f"| {row['pullsim_wall_s']:.2f} | {row['pullsim_peak_mib']:.0f} "
+            f"| {row['recorded_wall_s']:.2f} / {row['recorded_peak_mib']:.0f} "
             f"| {cell(simgrid)} | {cell(row.get('simgrid_peak_mib'), 0)} | {speed_up} "
             f"| {'—' if difference is None else f'{difference:.1e}'} |"
         )
