@@ -170,6 +170,8 @@ class PullResult:
     finished_s: float
     bytes_downloaded: float
     image_digest: str | None
+    credential_index: int = -1
+    """Which of the credentials passed to ``pull`` succeeded (-1: anonymous or failed)."""
 
 
 class _PullFailed(Exception):
@@ -387,9 +389,11 @@ class ContainerRuntime:
         started = self.env.now
         errors: list[str] = []
         result: PullResult | None = None
-        for credential in credentials:
+        for index, credential in enumerate(credentials):
             result = yield from self._pull_once(image_text, credential)
             if result.ok:
+                if credential is not None:
+                    result = PullResult(**{**result.__dict__, "credential_index": index})
                 break
             errors.append(result.error)
         assert result is not None
