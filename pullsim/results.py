@@ -1,0 +1,375 @@
+"""Records of a run → tidy pandas DataFrames with stable columns and dtypes; summaries.
+
+Every frame starts with ``scenario``, ``strategy``, ``seed``; columns carry their unit in the
+name (``_s`` seconds, ``_bytes`` bytes, ``_bytes_per_s``). docs/results.md lists every column.
+Only this module (and plots) imports pandas; the simulation core hands over plain rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pullsim.model.workloads import share_intervals, summarise_intervals
+
+__all__ = ["collect", "stack", "FAILURE_REASONS", "SUMMARY_COLUMNS"]
+
+IDS = ["scenario", "strategy", "seed"]
+FAILURE_REASONS = (
+    "ErrImagePull",
+    "ImagePullBackOff",
+    "ErrImageNeverPull",
+    "InvalidImageName",
+)
+
+POD_COLUMNS = {
+    "pod": "string",
+    "namespace": "string",
+    "workload_kind": "string",
+    "workload": "string",
+    "revision": "int64",
+    "node": "string",
+    "created_s": "float64",
+    "scheduled_s": "float64",
+    "sandbox_ready_s": "float64",
+    "ready_s": "float64",
+    "deleted_s": "float64",
+    "startup_s": "float64",
+    "scheduling_s": "float64",
+    "waiting_s": "float64",
+    "pulling_s": "float64",
+    "init_running_s": "float64",
+    "pull_failures": "int64",
+    "syncs": "int64",
+    "final_reason": "string",
+}
+PULL_COLUMNS = {
+    "node": "string",
+    "pod": "string",
+    "namespace": "string",
+    "container": "string",
+    "container_kind": "string",
+    "image": "string",
+    "pull_policy": "string",
+    "attempt": "int64",
+    "requested_s": "float64",
+    "started_s": "float64",
+    "finished_s": "float64",
+    "waiting_s": "float64",
+    "pulling_s": "float64",
+    "bytes_downloaded": "float64",
+    "image_size_bytes": "float64",
+    "credential": "string",
+    "outcome": "string",
+    "reason": "string",
+    "error": "string",
+}
+LAYER_COLUMNS = {
+    "node": "string",
+    "image": "string",
+    "layer_digest": "string",
+    "layer_index": "int64",
+    "bytes": "float64",
+    "uncompressed_bytes": "float64",
+    "codec": "string",
+    "download_started_s": "float64",
+    "download_finished_s": "float64",
+    "unpack_started_s": "float64",
+    "unpack_finished_s": "float64",
+    "connection": "int64",
+    "attempts": "int64",
+    "outcome": "string",
+}
+EVENT_COLUMNS = {
+    "time_s": "float64",
+    "node": "string",
+    "object": "string",
+    "container": "string",
+    "type": "string",
+    "reason": "string",
+    "message": "string",
+}
+LINK_COLUMNS = {
+    "start_s": "float64",
+    "end_s": "float64",
+    "link": "string",
+    "link_kind": "string",
+    "label": "string",
+    "bytes": "float64",
+    "rate_bytes_per_s": "float64",
+    "utilisation": "float64",
+}
+WORKLOAD_COLUMNS = {
+    "workload": "string",
+    "node": "string",
+    "start_s": "float64",
+    "end_s": "float64",
+    "demand_bytes_per_s": "float64",
+    "delivered_bytes_per_s": "float64",
+    "share": "float64",
+    "below_90_percent": "bool",
+    "response_time_inflation": "float64",
+}
+SUMMARY_COLUMNS = {
+    "pods": "int64",
+    "pods_ready": "int64",
+    "startup_p50_s": "float64",
+    "startup_p95_s": "float64",
+    "startup_p99_s": "float64",
+    "startup_max_s": "float64",
+    "all_ready_s": "float64",
+    "pulls": "int64",
+    "pull_qps_exceeded": "int64",
+    **{f"failures_{reason}": "int64" for reason in FAILURE_REASONS},
+    "registry_egress_bytes": "float64",
+    "registry_egress_peak_bytes_per_s": "float64",
+    "workload_mean_share": "float64",
+    "workload_min_share": "float64",
+    "workload_deficit_bytes": "float64",
+    "workload_below_90_percent_s": "float64",
+    "workload_mean_response_time_inflation": "float64",
+    "workload_peak_response_time_inflation": "float64",
+    "wall_s": "float64",
+    "error": "string",
+}
+
+
+def _frame(rows: list[dict[str, Any]] | dict[str, list], columns: dict[str, str], ids) -> Any:
+    frame = pd.DataFrame(rows)
+    for column in columns:
+        if column not in frame.columns:
+            frame[column] = None
+    frame = frame[list(columns)]
+    for column, dtype in columns.items():
+        if dtype == "string":
+            frame[column] = frame[column].fillna("").astype(str).astype("string")
+        elif dtype == "int64":
+            frame[column] = pd.to_numeric(frame[column]).fillna(-1).astype("int64")
+        elif dtype == "bool":
+            frame[column] = frame[column].fillna(False).astype(bool)
+        else:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    scenario, strategy, seed = ids
+    frame.insert(0, "seed", np.full(len(frame), seed, dtype="int64"))
+    frame.insert(0, "strategy", pd.array([strategy] * len(frame), dtype="string"))
+    frame.insert(0, "scenario", pd.array([scenario] * len(frame), dtype="string"))
+    return frame.reset_index(drop=True)
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else value
+
+
+def collect(run, scenario: str, strategy: str, seed: int):
+    """The frames of one elaborated (and run, or crashed) simulation."""
+    from pullsim.simulation import SimulationResult
+
+    ids = (scenario, strategy, seed)
+    cluster = run.cluster
+    now = run.env.now
+    pulls = []
+    per_pod: dict[tuple[str, str], dict[str, float]] = defaultdict(
+        lambda: {"waiting": 0.0, "pulling": 0.0, "failures": 0}
+    )
+    for row in cluster.kubelet_pulls:
+        started = row["started_s"]
+        waiting = started - row["requested_s"] if started is not None else 0.0
+        pulling = row["finished_s"] - started if started is not None else 0.0
+        pulls.append({**row, "waiting_s": waiting, "pulling_s": pulling})
+        totals = per_pod[(row["namespace"], row["pod"])]
+        totals["waiting"] += waiting
+        totals["pulling"] += pulling
+        totals["failures"] += row["outcome"] == "failed"
+    pods = []
+    for pod in cluster.pods:
+        totals = per_pod.get((pod.namespace, pod.name), {"waiting": 0, "pulling": 0, "failures": 0})
+        init_running = sum(
+            (state.finished_s - state.started_s)
+            for state in pod.containers.values()
+            if state.finished_s is not None and state.started_s is not None
+        )
+        pods.append(
+            {
+                "pod": pod.name,
+                "namespace": pod.namespace,
+                "workload_kind": pod.workload_kind,
+                "workload": pod.workload,
+                "revision": pod.revision,
+                "node": pod.node or "",
+                "created_s": pod.created_s,
+                "scheduled_s": _nan(pod.scheduled_s),
+                "sandbox_ready_s": _nan(pod.sandbox_ready_s),
+                "ready_s": _nan(pod.ready_s),
+                "deleted_s": _nan(pod.deleted_s),
+                "startup_s": _nan(pod.ready_s) - pod.created_s,
+                "scheduling_s": _nan(pod.scheduled_s) - pod.created_s,
+                "waiting_s": totals["waiting"],
+                "pulling_s": totals["pulling"],
+                "init_running_s": init_running,
+                "pull_failures": totals["failures"],
+                "syncs": pod.syncs,
+                "final_reason": pod.final_reason,
+            }
+        )
+    network = run.network
+    usage = network.recorder.link_usage()
+    kinds = {link.name: link.kind for link in network.links}
+    capacity = {link.name: link.capacity for link in network.links}
+    duration = np.asarray(usage["end_s"], dtype=float) - np.asarray(usage["start_s"], dtype=float)
+    moved = np.asarray(usage["bytes"], dtype=float)
+    rates = np.divide(moved, duration, out=np.zeros_like(moved), where=duration > 0)
+    links = {
+        "start_s": usage["start_s"],
+        "end_s": usage["end_s"],
+        "link": usage["link"],
+        "link_kind": [kinds[name] for name in usage["link"]],
+        "label": usage["label"],
+        "bytes": moved,
+        "rate_bytes_per_s": rates,
+        "utilisation": rates / np.maximum([capacity[n] for n in usage["link"]], 1e-300)
+        if len(moved)
+        else np.zeros(0),
+    }
+    workload_rows, workload_stats = _workloads(run, now)
+    result = SimulationResult(scenario=scenario, strategy=strategy, seed=seed)
+    result.pods = _frame(pods, POD_COLUMNS, ids)
+    result.pulls = _frame(pulls, PULL_COLUMNS, ids)
+    result.layers = _frame(run.records.layers, LAYER_COLUMNS, ids)
+    result.events = _frame(run.records.events, EVENT_COLUMNS, ids)
+    result.links = _frame(links, LINK_COLUMNS, ids)
+    result.workloads = _frame(workload_rows, WORKLOAD_COLUMNS, ids)
+    result.extra["workload_stats"] = workload_stats
+    result.summary = _summary(result, workload_stats, ids)
+    return result
+
+
+def _workloads(run, now: float) -> tuple[list[dict], list[dict]]:
+    streams = run.network.recorder.streams()
+    changes: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    for time_s, stream_id, rate in zip(
+        streams["time_s"], streams["stream_id"], streams["rate_bytes_per_s"], strict=True
+    ):
+        changes[stream_id].append((time_s, rate))
+    rows, stats = [], []
+    for running in run.cluster.running_workloads:
+        if running.stream is None:
+            continue
+        end = running.stopped_s if running.stopped_s is not None else now
+        intervals = share_intervals(
+            changes.get(running.stream.id, []), running.demand, running.started_s, end
+        )
+        utilisation = running.spec.utilisation
+        for start, stop, rate in intervals:
+            share = min(1.0, rate / running.demand)
+            inflation = math.nan
+            if utilisation is not None:
+                inflation = (
+                    (1 - utilisation) / (share - utilisation) if share > utilisation else math.inf
+                )
+            rows.append(
+                {
+                    "workload": running.spec.name,
+                    "node": running.node,
+                    "start_s": start,
+                    "end_s": stop,
+                    "demand_bytes_per_s": running.demand,
+                    "delivered_bytes_per_s": rate,
+                    "share": share,
+                    "below_90_percent": share < 0.9 - 1e-12,
+                    "response_time_inflation": inflation,
+                }
+            )
+        stat = summarise_intervals(intervals, running.demand, utilisation)
+        stats.append({"workload": running.spec.name, "node": running.node, **stat})
+    return rows, stats
+
+
+def _percentile(values: np.ndarray, q: float) -> float:
+    return float(np.percentile(values, q)) if values.shape[0] else math.nan
+
+
+def _summary(result, workload_stats: list[dict], ids) -> Any:
+    pods = result.pods
+    live = pods[pods["deleted_s"].isna() | pods["ready_s"].notna()]
+    ready = live["startup_s"].dropna().to_numpy()
+    all_ready = (
+        float(live["ready_s"].max() - live["created_s"].min())
+        if len(live) and live["ready_s"].notna().all()
+        else math.nan
+    )
+    pulls = result.pulls
+    links = result.links
+    egress = links[links["link_kind"] == "registry-egress"]
+    if len(egress):
+        per_bucket = egress.groupby(["start_s", "end_s"], sort=True)["bytes"].sum()
+        spans = np.array([end - start for start, end in per_bucket.index])
+        peak = float((per_bucket.to_numpy() / np.maximum(spans, 1e-300)).max())
+        total = float(egress["bytes"].sum())
+    else:
+        peak = total = 0.0
+    demanded = sum(s["demanded_bytes"] for s in workload_stats)
+    delivered = sum(s["delivered_bytes"] for s in workload_stats)
+    inflations = [
+        s["mean_response_time_inflation"]
+        for s in workload_stats
+        if not math.isnan(s["mean_response_time_inflation"])
+    ]
+    peaks = [
+        s["peak_response_time_inflation"]
+        for s in workload_stats
+        if not math.isnan(s["peak_response_time_inflation"])
+    ]
+    row = {
+        "pods": len(live),
+        "pods_ready": int(live["ready_s"].notna().sum()),
+        "startup_p50_s": _percentile(ready, 50),
+        "startup_p95_s": _percentile(ready, 95),
+        "startup_p99_s": _percentile(ready, 99),
+        "startup_max_s": float(ready.max()) if ready.shape[0] else math.nan,
+        "all_ready_s": all_ready,
+        "pulls": int((pulls["started_s"].notna()).sum()),
+        "pull_qps_exceeded": int(pulls["error"].str.endswith(": pull QPS exceeded").sum()),
+        **{
+            f"failures_{reason}": int((pulls["reason"] == reason).sum())
+            for reason in FAILURE_REASONS
+        },
+        "registry_egress_bytes": total,
+        "registry_egress_peak_bytes_per_s": peak,
+        "workload_mean_share": delivered / demanded if demanded > 0 else math.nan,
+        "workload_min_share": min((s["min_share"] for s in workload_stats), default=math.nan),
+        "workload_deficit_bytes": max(0.0, demanded - delivered),
+        "workload_below_90_percent_s": sum(s["below_90_percent_s"] for s in workload_stats),
+        "workload_mean_response_time_inflation": max(inflations, default=math.nan),
+        "workload_peak_response_time_inflation": max(peaks, default=math.nan),
+        "wall_s": result.wall_s,
+        "error": result.error or "",
+    }
+    return _frame([row], SUMMARY_COLUMNS, ids)
+
+
+def stack(runs: list, scenario: str):
+    """Stack the frames of several runs; the summary gets per-strategy means (seed -1)."""
+    from pullsim.simulation import SimulationResult
+
+    stacked = SimulationResult(scenario=scenario, strategy="*", seed=-1)
+    for name in ("pods", "pulls", "layers", "events", "links", "workloads"):
+        setattr(stacked, name, pd.concat([getattr(r, name) for r in runs], ignore_index=True))
+    for run in runs:
+        run.summary.loc[:, "wall_s"] = run.wall_s
+        run.summary.loc[:, "error"] = run.error or ""
+    summary = pd.concat([r.summary for r in runs], ignore_index=True)
+    numeric = [c for c, t in SUMMARY_COLUMNS.items() if t in ("float64", "int64")]
+    means = summary.groupby("strategy", sort=False)[numeric].mean().reset_index()
+    means.insert(0, "scenario", pd.array([scenario] * len(means), dtype="string"))
+    means.insert(2, "seed", np.full(len(means), -1, dtype="int64"))
+    means["error"] = pd.array([""] * len(means), dtype="string")
+    if summary["seed"].nunique() > 1:
+        summary = pd.concat([summary, means[summary.columns]], ignore_index=True)
+    stacked.summary = summary
+    stacked.wall_s = sum(r.wall_s for r in runs)
+    stacked.error = "; ".join(r.error for r in runs if r.error) or None
+    return stacked
