@@ -44,6 +44,7 @@ from pullsim.model import (
     DOCKER,
     Authentication,
     NodeConfig,
+    RateLimit,
     Records,
     Registry,
     RegistryConfig,
@@ -126,11 +127,24 @@ class _Run:
     def _elaborate(self) -> None:
         scenario = self.scenario
         by_host: dict[str, Registry] = {}
-        for index, spec in enumerate(scenario.registries):
+        mirrors: list[tuple[Registry, str]] = []
+        # Mirrors after the registries they front, so that their upstream exists.
+        ordered = sorted(
+            enumerate(scenario.registries), key=lambda item: item[1].mirror_of is not None
+        )
+        for index, spec in ordered:
             try:
                 host = parse_image_ref(f"{spec.host}/probe:1").registry
             except ValueError as error:
                 raise ScenarioError(f"registries[{index}].host: {error}") from None
+            upstream = upstream_host = None
+            if spec.mirror_of is not None:
+                upstream_host = parse_image_ref(f"{spec.mirror_of}/probe:1").registry
+                upstream = by_host.get(upstream_host)
+                if upstream is None:
+                    raise ScenarioError(
+                        f"registries[{index}].mirror_of: no registry {spec.mirror_of!r}"
+                    )
             registry = Registry(
                 self.env,
                 self.network,
@@ -146,9 +160,24 @@ class _Run:
                         ),
                         token_auth=spec.token_auth,
                     ),
+                    rate_limit=(
+                        RateLimit(
+                            pulls=spec.rate_limit.pulls,
+                            window_s=spec.rate_limit.window_s,
+                            authenticated_pulls=spec.rate_limit.authenticated_pulls,
+                        )
+                        if spec.rate_limit is not None
+                        else None
+                    ),
+                    ip=spec.ip,
                 ),
+                upstream=upstream,
             )
-            by_host[host] = self.registries.add(registry)
+            if upstream_host is not None:
+                mirrors.append((registry, upstream_host))
+                self.registries.add(registry, mirror_for=upstream_host)
+            else:
+                by_host[host] = self.registries.add(registry)
         self.images = {}
         for index, spec in enumerate(scenario.images):
             try:
@@ -181,6 +210,8 @@ class _Run:
             (spec, self.network.add_link(spec.name, spec.bytes_per_s, kind="shared"))
             for spec in scenario.shared_links
         ]
+        for mirror, upstream_host in mirrors:
+            mirror.upstream_path = self._upstream_path(upstream_host)
         manifests = self._objects()
         self.workloads = manifests[0]
         keyring = None
@@ -237,6 +268,16 @@ class _Run:
             del index
         for index, arrival in enumerate(scenario.arrivals):
             self._arrival(index, arrival)
+
+    def _upstream_path(self, upstream_host: str) -> tuple:
+        """Shared links between a mirror and its upstream: the ones that name the upstream and
+        no node pool (a NAT gateway the in-cluster mirror sits behind)."""
+        links = []
+        for spec, link in self.shared_links:
+            hosts = {parse_image_ref(f"{h}/p:1").registry for h in spec.registries}
+            if upstream_host in hosts and not spec.node_pools:
+                links.append(link)
+        return tuple(links)
 
     def _objects(self) -> tuple[list[Workload], list[Secret], list[ServiceAccount]]:
         scenario = self.scenario

@@ -35,6 +35,7 @@ __all__ = [
     "NodePool",
     "PodTimingsSpec",
     "PoissonArrival",
+    "RateLimitSpec",
     "RegistrySpec",
     "RollingUpdateArrival",
     "RunningWorkloadSpec",
@@ -65,9 +66,72 @@ class LayerSpec(_Frozen):
 
 class ImageSpec(_Frozen):
     reference: str = Field(description="Image reference as pods name it, e.g. 'app:v1'.")
-    layers: tuple[LayerSpec, ...] = Field(min_length=1, description="Layers, base first.")
+    layers: tuple[LayerSpec, ...] = Field(
+        (), description="Layers, base first (or give 'manifest' instead)."
+    )
     codec: Literal["gzip", "zstd", "uncompressed"] = Field(
         "gzip", description="Layer compression; sets the unpack cost (model.md)."
+    )
+    manifest: str | None = Field(
+        None,
+        description="Path to a real OCI/Docker manifest or index (what 'crane manifest' or "
+        "'skopeo inspect --raw' print); its layers replace 'layers' (linux/amd64 from an index).",
+    )
+    manifest_directory: str | None = Field(
+        None, description="Directory holding an index's per-platform manifests (by digest)."
+    )
+    compression_ratio: float = Field(
+        3.0, gt=0, description="Uncompressed/compressed size of layers read from 'manifest'."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _layers_from_manifest(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping) or data.get("manifest") is None:
+            return data
+        if data.get("layers"):
+            raise ValueError("give either 'layers' or 'manifest', not both")
+        from pullsim.model.image import read_image  # lazy: the schema stays light
+
+        try:
+            image = read_image(
+                str(data["manifest"]),
+                str(data.get("reference", "")),
+                manifests=data.get("manifest_directory"),
+                compression_ratio=float(data.get("compression_ratio", 3.0)),
+            )
+        except ValueError as error:
+            raise ValueError(f"manifest: {error}") from None
+        codecs = {layer.codec.value for layer in image.layers}
+        return {
+            **data,
+            "layers": [
+                {
+                    "name": layer.digest,
+                    "bytes": layer.size,
+                    "uncompressed_bytes": layer.uncompressed_size,
+                }
+                for layer in image.layers
+            ],
+            "codec": data.get("codec") or (codecs.pop() if len(codecs) == 1 else "gzip"),
+        }
+
+    @model_validator(mode="after")
+    def _has_layers(self) -> ImageSpec:
+        if not self.layers:
+            raise ValueError("layers: an image needs at least one layer (or a 'manifest')")
+        return self
+
+
+class RateLimitSpec(_Frozen):
+    pulls: int = Field(
+        100, ge=0, description="Manifest GETs allowed per window per client IP (anonymous)."
+    )
+    window_s: Duration = Field(
+        6 * 3600.0, gt=0, description="Sliding window; Docker Hub: 100 per 6 h (KUBELET.md)."
+    )
+    authenticated_pulls: int | None = Field(
+        200, ge=0, description="Per account when authenticated; None: unlimited."
     )
 
 
@@ -83,6 +147,15 @@ class RegistrySpec(_Frozen):
         None, description="(username, password) pairs accepted; None accepts any credential."
     )
     token_auth: bool = Field(True, description="Bearer token dance (one more round trip).")
+    rate_limit: RateLimitSpec | None = Field(
+        None, description="Pull rate limit answered with HTTP 429 (Docker Hub); None: none."
+    )
+    mirror_of: str | None = Field(
+        None,
+        description="Host this registry mirrors as a pull-through cache; nodes try it first "
+        "(containerd registry.mirrors), misses are fetched from that host while serving.",
+    )
+    ip: str = Field("", description="Address a mirror uses towards its upstream (rate limits).")
 
 
 class NodePool(_Frozen):
@@ -192,6 +265,7 @@ class Scenario(_Frozen):
     """A situation to simulate; build it in Python or read it from YAML (issue 6)."""
 
     name: str = Field("scenario", description="Name carried by every result frame.")
+    description: str = Field("", description="The story: what situation, which question.")
     registries: tuple[RegistrySpec, ...] = Field(min_length=1, description="Registries.")
     images: tuple[ImageSpec, ...] = Field((), description="Images the registries serve.")
     node_pools: tuple[NodePool, ...] = Field(min_length=1, description="Node pools.")
