@@ -14,6 +14,7 @@ name with a single path component gets ``library/``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -202,10 +203,17 @@ def split_docker_domain(name: str) -> tuple[str, str]:
 def parse_image_ref(image: str) -> ImageReference:
     """Parse and normalise ``image`` as the kubelet does (ParseNormalizedNamed).
 
-    Raises :class:`InvalidImageName` (a ValueError) with the kubelet's message.
+    Raises :class:`InvalidImageName` (a ValueError) with the kubelet's message. Results are
+    cached (the function is pure and :class:`ImageReference` is frozen): a simulation asks for
+    the same few references hundreds of thousands of times. Failures are not cached.
     """
     if not isinstance(image, str):
         raise InvalidImageName(str(image), ERR_REFERENCE_INVALID_FORMAT)
+    return _parse_image_ref(image)
+
+
+@functools.lru_cache(maxsize=16384)
+def _parse_image_ref(image: str) -> ImageReference:
     if _ANCHORED_IDENTIFIER_REGEXP.match(image):
         raise InvalidImageName(
             image,

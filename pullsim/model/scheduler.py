@@ -99,6 +99,7 @@ class Scheduler:
         self._next_start = 0
         self._rank_dirty = False
         self._selector_cache: dict[tuple, np.ndarray] = {}
+        self._requests_cache: dict[tuple[int, int], tuple] = {}
 
     # ------------------------------------------------------------------ nodes
     def add_node(
@@ -150,6 +151,12 @@ class Scheduler:
 
     # ------------------------------------------------------------------ pods
     def _requests(self, spec: PodSpec) -> tuple[float, float, float, float]:
+        # Pods of one template share their container tuples (``replace`` keeps them), so the
+        # requests are computed once per template; the cache holds the tuples, so ids stay theirs.
+        key = (id(spec.init_containers), id(spec.containers))
+        cached = self._requests_cache.get(key)
+        if cached is not None:
+            return cached[2]
         requests = spec.resource_requests()
         cpu = requests.get("cpu", 0.0)
         memory = requests.get("memory", 0.0)
@@ -160,17 +167,19 @@ class Scheduler:
             memory_nonzero += (
                 container.resource_requests.get("memory", 0.0) or DEFAULT_MEMORY_REQUEST
             )
-        return cpu, memory, max(cpu, cpu_nonzero), max(memory, memory_nonzero)
+        value = (cpu, memory, max(cpu, cpu_nonzero), max(memory, memory_nonzero))
+        self._requests_cache[key] = (spec.init_containers, spec.containers, value)
+        return value
 
     def bind(self, spec: PodSpec, node: str) -> None:
         """Book the pod's requests on ``node`` (after scheduling, or for nodeName pods)."""
-        self._book(spec, self.index[node], +1.0)
+        self._book(self._requests(spec), self.index[node], +1.0)
 
     def unbind(self, spec: PodSpec, node: str) -> None:
-        self._book(spec, self.index[node], -1.0)
+        self._book(self._requests(spec), self.index[node], -1.0)
 
-    def _book(self, spec: PodSpec, index: int, sign: float) -> None:
-        cpu, memory, cpu_nonzero, memory_nonzero = self._requests(spec)
+    def _book(self, requests: tuple[float, float, float, float], index: int, sign: float) -> None:
+        cpu, memory, cpu_nonzero, memory_nonzero = requests
         self._cpu_requested[index] += sign * cpu
         self._memory_requested[index] += sign * memory
         self._cpu_nonzero[index] += sign * cpu_nonzero
@@ -192,28 +201,47 @@ class Scheduler:
         count = len(self.names)
         if count == 0:
             return None
-        cpu, memory, cpu_nonzero, memory_nonzero = self._requests(spec)
-        feasible = (
-            (self._pods < self._max_pods)
-            & (self._cpu_requested + cpu <= self._cpu + 1e-9)
-            & (self._memory_requested + memory <= self._memory + 1e-9)
-        )
-        if spec.node_selector:
-            feasible &= self._selector_mask(spec.node_selector)
+        requests = self._requests(spec)
+        cpu, memory, cpu_nonzero, memory_nonzero = requests
+        selector = self._selector_mask(spec.node_selector) if spec.node_selector else None
         to_find = num_feasible_nodes_to_find(count, self.percentage)
         start = self._next_start % count
-        rotated = np.concatenate([feasible[start:], feasible[:start]])
-        found = np.flatnonzero(rotated)
-        if found.shape[0] == 0:
+        # Filter the ring from ``start`` in contiguous windows rather than all at once: the
+        # search stops once it knows whether more than ``to_find`` nodes fit.
+        window = to_find + to_find // 4 + 32
+        parts: list[np.ndarray] = []
+        found_count = 0
+        position = 0  # along the ring, from start
+        while position < count and found_count <= to_find:
+            low = start + position
+            if low >= count:
+                low -= count
+            high = min(count, low + window, low + count - position)
+            fits = (
+                (self._pods[low:high] < self._max_pods[low:high])
+                & (self._cpu_requested[low:high] + cpu <= self._cpu[low:high] + 1e-9)
+                & (self._memory_requested[low:high] + memory <= self._memory[low:high] + 1e-9)
+            )
+            if selector is not None:
+                fits &= selector[low:high]
+            hits = np.flatnonzero(fits)
+            if hits.shape[0]:
+                parts.append(hits + position)
+                found_count += hits.shape[0]
+            position += high - low
+            window = count  # a crowded ring: look at the rest in one go
+        if found_count == 0:
             self._next_start = start
             return None
-        if found.shape[0] > to_find:
+        found = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        if found_count > to_find:
             found = found[:to_find]
             processed = int(found[-1]) + 1
         else:
             processed = count
         self._next_start = (start + processed) % count
-        candidates = (found + start) % count
+        candidates = found + start
+        candidates[candidates >= count] -= count
         cpu_score = (self._cpu[candidates] - self._cpu_nonzero[candidates] - cpu_nonzero) * 100
         cpu_score = np.floor_divide(np.maximum(cpu_score, 0), self._cpu[candidates])
         memory_score = (
@@ -230,7 +258,7 @@ class Scheduler:
             self._rank_dirty = False
         best = candidates[score == score.max()]
         chosen = int(best[np.argmin(self._name_rank[best])])
-        self._book(spec, chosen, +1.0)
+        self._book(requests, chosen, +1.0)
         return self.names[chosen]
 
     def _locality(self, spec: PodSpec, candidates: np.ndarray, count: int) -> np.ndarray:
