@@ -220,13 +220,14 @@ class _Run:
             for text in scenario.node_credentials:
                 auths.update(json.loads(text).get("auths", {}))
             keyring = Keyring.from_dockerconfigjson({"auths": auths})
+        profile = PROFILES[scenario.runtime_profile_name(self.strategy)]
         self.cluster = Cluster(
             self.env,
             self.network,
             self.registries,
             self.records,
             kubelet_config=scenario.kubelet_configuration(self.strategy),
-            runtime_profile=PROFILES[scenario.runtime_profile_name(self.strategy)],
+            runtime_profile=profile,
             timings=PodTimings(
                 sandbox_start_s=timings.sandbox_start_s,
                 container_start_s=timings.container_start_s,
@@ -238,6 +239,7 @@ class _Run:
             scheduler=Scheduler(
                 image_locality=scenario.scheduler.image_locality,
                 percentage_of_nodes_to_score=scenario.scheduler.percentage_of_nodes_to_score,
+                familiar_image_names=profile is DOCKER,
             ),
             secrets=manifests[1],
             service_accounts=manifests[2],
@@ -245,8 +247,9 @@ class _Run:
             seed=self.seed,
             pod_stream_key=STREAM_POD_WORKERS,
         )
-        for image in self.images.values():
-            self.cluster.scheduler.set_image_size(image.reference, image.size)
+        for image in self.images.values():  # the size node status reports (the runtime's)
+            size = image.size if profile.reported_size == "compressed" else image.uncompressed_size
+            self.cluster.scheduler.set_image_size(image.reference, size)
         self.pool_of: dict[str, str] = {}
         self._pool_counts: dict[str, int] = {}
         for pool in scenario.node_pools:

@@ -13,9 +13,19 @@ Sources (kubernetes/kubernetes, ``pkg/scheduler``):
   ``(allocatable - requested) * 100 / allocatable`` per resource, where requested includes the
   pod with non-zero defaults for containers without requests (0.1 cpu, 200 MiB;
   ``pkg/scheduler/util/pod_resources.go``), averaged; and optionally ``ImageLocality``
-  (``framework/plugins/imagelocality/image_locality.go``): for each container image present on
-  the node add ``size x (nodes having it / all nodes)``, clamp the sum to
-  ``[23 MiB, 1000 MiB x containers]`` and scale linearly to 0..100.
+  (``framework/plugins/imagelocality/image_locality.go``): ``sumImageScores`` adds, for each
+  init and app container whose image name is in the node's image states,
+  ``scaledImageScore = int64(size x NumNodes / totalNumNodes)``; ``calculatePriority`` clamps
+  the sum to ``[minThreshold = 23 MiB, maxContainerThreshold = 1000 MiB x containers]`` and
+  scales it to ``100 x (sum - min) / (max - min)`` in integers.
+- Image names as upstream: the pod's image string gets ``:latest`` when it has no tag
+  (``normalizedImageName``: the last ``:`` is not after the last ``/``) and is compared as a
+  plain string with the names in node status, which are what the runtime lists (CRI
+  ``RepoTags`` and ``RepoDigests``): fully qualified for containerd and CRI-O
+  (``docker.io/library/nginx:1.25``), familiar for Docker (``nginx:1.25``). So under containerd
+  a pod asking for ``nginx:1.25`` gets no locality score for a node that has it
+  (kubernetes/kubernetes#112699, the TODO above ``normalizedImageName``); pullsim reproduces
+  that rather than correcting it. Repo digests are listed only for images pulled by digest.
 - Ties: upstream picks at random among the best (``selectHost``, reservoir sampling); pullsim
   takes the first by node name, so runs are reproducible.
 
@@ -32,7 +42,13 @@ import numpy as np
 
 from pullsim.kube import InvalidImageName, PodSpec, parse_image_ref
 
-__all__ = ["Scheduler", "image_locality_score", "num_feasible_nodes_to_find"]
+__all__ = [
+    "Scheduler",
+    "image_locality_score",
+    "node_status_image_names",
+    "normalized_image_name",
+    "num_feasible_nodes_to_find",
+]
 
 MIB = 1024.0**2
 MIN_THRESHOLD = 23 * MIB  # image_locality.go minThreshold
@@ -65,21 +81,43 @@ def image_locality_score(sum_scores: float, containers: int) -> int:
     return int(MAX_NODE_SCORE * (clamped - MIN_THRESHOLD) // (maximum - MIN_THRESHOLD))
 
 
-def _image_key(image: str) -> str:
+def normalized_image_name(name: str) -> str:
+    """image_locality.go normalizedImageName: ``name + ":latest"`` when the last ``:`` is not
+    after the last ``/`` (no tag); nothing else is normalised."""
+    if name.rfind(":") <= name.rfind("/"):
+        return name + ":latest"
+    return name
+
+
+def node_status_image_names(image: str, *, familiar: bool = False) -> tuple[str, ...]:
+    """The names node status lists for an image pulled as ``image`` (CRI ListImages
+    ``RepoDigests`` then ``RepoTags``): fully qualified (containerd, CRI-O) or, with
+    ``familiar``, as Docker shows them. Digests only when ``image`` names one."""
     try:
         ref = parse_image_ref(image)
     except InvalidImageName:
-        return image
-    return f"{ref.name}@{ref.digest}" if ref.digest else f"{ref.name}:{ref.tag_or_default}"
+        return (image,)
+    name = ref.familiar_name if familiar else ref.name
+    names = []
+    if ref.digest is not None:
+        names.append(f"{name}@{ref.digest}")
+    if ref.tag is not None or ref.digest is None:
+        names.append(f"{name}:{ref.tag_or_default}")
+    return tuple(names)
 
 
 class Scheduler:
     """Nodes as numpy columns; :meth:`schedule` picks a node for a pod and books its requests."""
 
     def __init__(
-        self, *, image_locality: bool = False, percentage_of_nodes_to_score: int | None = None
+        self,
+        *,
+        image_locality: bool = False,
+        percentage_of_nodes_to_score: int | None = None,
+        familiar_image_names: bool = False,
     ) -> None:
         self.image_locality = image_locality
+        self.familiar_image_names = familiar_image_names  # Docker lists familiar names
         self.percentage = percentage_of_nodes_to_score
         self.names: list[str] = []
         self.index: dict[str, int] = {}
@@ -138,16 +176,28 @@ class Scheduler:
         self._selector_cache.clear()
         return index
 
+    def _names(self, image: str) -> tuple[str, ...]:
+        return node_status_image_names(image, familiar=self.familiar_image_names)
+
     def set_image_size(self, image: str, size: float) -> None:
-        self._image_sizes[_image_key(image)] = size
+        """The size node status reports for ``image`` (ImageStateSummary.Size)."""
+        for name in self._names(image):
+            self._image_sizes[name] = size
 
     def image_present(self, node: str, image: str) -> None:
-        """The node now has ``image`` (the kubelet reports it in node status)."""
-        key = _image_key(image)
-        present = self._images.get(key)
-        if present is None:
-            present = self._images[key] = np.zeros(len(self.names), dtype=bool)
-        present[self.index[node]] = True
+        """The node now has ``image`` (the kubelet reports it in node status at once)."""
+        index = self.index[node]
+        for name in self._names(image):
+            present = self._images.get(name)
+            if present is None:
+                present = self._images[name] = np.zeros(len(self.names), dtype=bool)
+            present[index] = True
+
+    def image_locality_scores(self, spec: PodSpec) -> dict[str, int]:
+        """The ImageLocality score of ``spec`` on every node, by node name."""
+        count = len(self.names)
+        scores = self._locality(spec, np.arange(count), count)
+        return {name: int(score) for name, score in zip(self.names, scores, strict=True)}
 
     # ------------------------------------------------------------------ pods
     def _requests(self, spec: PodSpec) -> tuple[float, float, float, float]:
@@ -263,12 +313,12 @@ class Scheduler:
 
     def _locality(self, spec: PodSpec, candidates: np.ndarray, count: int) -> np.ndarray:
         sums = np.zeros(candidates.shape[0])
-        for container in spec.all_containers:
-            key = _image_key(container.image)
+        for container in spec.all_containers:  # init containers too, as upstream now does
+            key = normalized_image_name(container.image)
             present = self._images.get(key)
             if present is None:
                 continue
-            spread = present.sum() / count
+            spread = float(present.sum()) / float(count)
             sums += present[candidates] * float(int(self._image_sizes.get(key, 0.0) * spread))
         containers = len(spec.all_containers)
         maximum = MAX_CONTAINER_THRESHOLD * containers
