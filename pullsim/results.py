@@ -16,7 +16,7 @@ import pandas as pd
 
 from pullsim.model.workloads import share_intervals, summarise_intervals
 
-__all__ = ["collect", "stack", "FAILURE_REASONS", "SUMMARY_COLUMNS"]
+__all__ = ["by_strategy", "collect", "stack", "FAILURE_REASONS", "SUMMARY_COLUMNS"]
 
 IDS = ["scenario", "strategy", "seed"]
 FAILURE_REASONS = (
@@ -351,8 +351,27 @@ def _summary(result, workload_stats: list[dict], ids) -> Any:
     return _frame([row], SUMMARY_COLUMNS, ids)
 
 
+def by_strategy(summary: Any, scenario: str) -> Any:
+    """One row per strategy over its runs (the rows with ``seed >= 0``): ``seed`` is -1 (no
+    single seed), ``seeds`` counts the runs, every numeric column is the mean over them (so
+    counts become float64), ``error`` joins the runs' errors."""
+    runs = summary[summary["seed"] >= 0]
+    numeric = [c for c, t in SUMMARY_COLUMNS.items() if t in ("float64", "int64")]
+    groups = runs.groupby("strategy", sort=False)
+    means = groups[numeric].mean().astype("float64").reset_index()
+    means.insert(0, "scenario", pd.array([scenario] * len(means), dtype="string"))
+    means["strategy"] = means["strategy"].astype("string")
+    means.insert(2, "seed", np.full(len(means), -1, dtype="int64"))
+    means.insert(3, "seeds", groups.size().to_numpy().astype("int64"))
+    errors = groups["error"].agg(lambda texts: "; ".join(t for t in texts if t))
+    means["error"] = pd.array(errors.to_numpy(), dtype="string")
+    return means.reset_index(drop=True)
+
+
 def stack(runs: list, scenario: str):
-    """Stack the frames of several runs; the summary gets per-strategy means (seed -1)."""
+    """Stack the frames of several runs. ``summary``: one row per run, plus, when there are
+    several seeds, one ``seed == -1`` row per strategy with the means over its seeds (kept for
+    callers that select them); ``summary_by_strategy``: only those per-strategy rows, always."""
     from pullsim.simulation import SimulationResult
 
     stacked = SimulationResult(scenario=scenario, strategy="*", seed=-1)
@@ -362,14 +381,11 @@ def stack(runs: list, scenario: str):
         run.summary.loc[:, "wall_s"] = run.wall_s
         run.summary.loc[:, "error"] = run.error or ""
     summary = pd.concat([r.summary for r in runs], ignore_index=True)
-    numeric = [c for c, t in SUMMARY_COLUMNS.items() if t in ("float64", "int64")]
-    means = summary.groupby("strategy", sort=False)[numeric].mean().reset_index()
-    means.insert(0, "scenario", pd.array([scenario] * len(means), dtype="string"))
-    means.insert(2, "seed", np.full(len(means), -1, dtype="int64"))
-    means["error"] = pd.array([""] * len(means), dtype="string")
+    means = by_strategy(summary, scenario)
     if summary["seed"].nunique() > 1:
         summary = pd.concat([summary, means[summary.columns]], ignore_index=True)
     stacked.summary = summary
+    stacked.summary_by_strategy = means
     stacked.wall_s = sum(r.wall_s for r in runs)
     stacked.error = "; ".join(r.error for r in runs if r.error) or None
     return stacked

@@ -95,6 +95,8 @@ class SimulationResult:
     links: Any = None
     workloads: Any = None
     summary: Any = None
+    summary_by_strategy: Any = None
+    """One row per strategy, means over its seeds (``seed == -1``, ``seeds`` = runs)."""
     wall_s: float = 0.0
     error: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -439,6 +441,7 @@ def simulate(
     result.error = error_text
     result.summary["wall_s"] = result.wall_s
     result.summary["error"] = pd_string(error_text or "")
+    result.summary_by_strategy = results.by_strategy(result.summary, scenario.name)
     return result
 
 
@@ -448,8 +451,8 @@ def compare(
     seeds: Iterable[int] = (0,),
 ) -> SimulationResult:
     """Run every strategy on every seed (same seed, same random streams) and stack the frames;
-    ``summary`` gets one row per strategy and seed plus ``seed == -1`` rows aggregating the
-    seeds (means)."""
+    ``summary`` gets one row per strategy and seed plus, with several seeds, ``seed == -1``
+    rows aggregating the seeds (means); ``summary_by_strategy`` holds only those aggregates."""
     from pullsim import results
 
     strategies = list(strategies) if strategies is not None else list(scenario.strategies)

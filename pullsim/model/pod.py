@@ -71,12 +71,13 @@ class Pod:
 
     @property
     def final_reason(self) -> str:
-        """``Running`` once ready, ``Deleted``, ``Pending`` before a node runs it, else the
-        waiting reason of the first container not started (``ErrImagePull`` ...)."""
-        if self.ready_s is not None:
-            return "Running"
+        """``Deleted`` once deleted (ready before or not), ``Running`` once ready, ``Pending``
+        before a node runs it, else the waiting reason of the first container not started
+        (``ErrImagePull`` ...)."""
         if self.deleted_s is not None:
             return "Deleted"
+        if self.ready_s is not None:
+            return "Running"
         if self.node is None:
             return "Pending"
         for container in self.spec.all_containers:
