@@ -275,7 +275,7 @@ def _collect_secrets(raw: Mapping[str, Any], manifest_documents: Iterable[Any]) 
     for registry in _as_list(raw.get("registries")):
         if isinstance(registry, Mapping):
             for pair in _as_list(registry.get("credentials")):
-                if isinstance(pair, list | tuple) and len(pair) == 2 and isinstance(pair[1], str):
+                if isinstance(pair, list | tuple) and len(pair) >= 2 and isinstance(pair[1], str):
                     found.add(pair[1])
     for credential in _as_list(raw.get("node_credentials")):
         if isinstance(credential, str):
