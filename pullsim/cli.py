@@ -231,6 +231,7 @@ def _finish_run(
     as_json: bool,
     fail_if_not_ready: bool,
     overrides: list[str] | None,
+    figures: bool = False,
 ) -> int:
     from pullsim.outputs import write_run_record, write_tables
     from pullsim.scenario.loader import redacted_document
@@ -245,9 +246,14 @@ def _finish_run(
     else:
         status, exit_status = "ok", EXIT_OK
     error_text = loaded.redact(result.error) if result.error else None
-    tables = {}
+    tables: dict[str, Any] = {}
+    drawn: list[str] = []
     if output is not None:
         tables = write_tables(result, output, redact=loaded.redact)
+        if figures:
+            from pullsim.plots import save_figures
+
+            drawn = [str(p.relative_to(output)) for p in save_figures(result, output / "figures")]
         write_run_record(
             output,
             command=command,
@@ -261,6 +267,7 @@ def _finish_run(
             status=status,
             error=error_text,
             tables=tables,
+            figures=drawn,
             redact=loaded.redact,
         )
     if as_json:
@@ -272,6 +279,7 @@ def _finish_run(
             "strategies": strategies,
             "seeds": seeds,
             "output": str(output) if output is not None else None,
+            "figures": drawn,
             "wall_s": round(wall_s, 3),
             "error": error_text,
             "summary": _summary_records(result.summary),
@@ -287,7 +295,9 @@ def _finish_run(
                 f"{not_ready} pod(s) not ready at the horizon: `pullsim explain` tells why."
             )
         if output is not None:
-            console.print(f"tables and run.json: {output}/")
+            console.print(f"tables and run.json: {output}/", markup=False)
+            if drawn:
+                console.print(f"figures: {output / 'figures'}/", markup=False)
         if error_text:
             last = error_text.strip().splitlines()[-1]
             _stderr_console().print(f"the simulation failed while running: {last}", markup=False)
@@ -345,6 +355,9 @@ def compare(
         bool,
         typer.Option("--fail-if-not-ready", help="Exit 1 when a pod is not ready at the horizon."),
     ] = False,
+    figures: Annotated[
+        bool, typer.Option("--figures/--no-figures", help="With -o, also draw DIR/figures/*.png.")
+    ] = True,
 ) -> None:
     """Run several strategies on the same seeds (common random numbers) and compare them."""
     try:
@@ -354,7 +367,17 @@ def compare(
     except _BadInput as error:
         _fail(error, as_json)
     code = _finish_run(
-        "compare", loaded, result, names, seed_list, wall, output, as_json, fail_if_not_ready, set_
+        "compare",
+        loaded,
+        result,
+        names,
+        seed_list,
+        wall,
+        output,
+        as_json,
+        fail_if_not_ready,
+        set_,
+        figures=figures,
     )
     raise typer.Exit(code)
 
@@ -434,6 +457,88 @@ def explain(
         raise typer.Exit(EXIT_OK)
     _print_explanation(explanation, loaded.redact)
     raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def plot(
+    scenario: ScenarioArgument,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Directory for the figures.")],
+    strategies: Annotated[str | None, typer.Option(help="Comma-separated strategy names.")] = None,
+    seeds: Annotated[str | None, typer.Option(help="Comma-separated seeds.")] = None,
+    set_: SetOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Draw the standard figures of a comparison (pullsim.plots) into a directory."""
+    from pullsim.plots import save_figures
+
+    try:
+        loaded = _load(scenario, set_)
+        seed_list = _seeds(seeds, loaded.scenario.seed)
+        result, names, _ = _execute(loaded, _split(strategies) or None, seed_list, as_json)
+    except _BadInput as error:
+        _fail(error, as_json)
+    paths = [str(path) for path in save_figures(result, output)]
+    if as_json:
+        print(
+            json.dumps(
+                {"status": "ok", "exit_status": EXIT_OK, "strategies": names, "figures": paths}
+            )
+        )
+    else:
+        for path in paths:
+            _stdout_console().print(path, markup=False)
+    raise typer.Exit(EXIT_FAILED if result.error else EXIT_OK)
+
+
+@app.command()
+def report(
+    scenario: ScenarioArgument,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")],
+    strategies: Annotated[str | None, typer.Option(help="Comma-separated strategy names.")] = None,
+    seeds: Annotated[str | None, typer.Option(help="Comma-separated seeds.")] = None,
+    startup_target: Annotated[
+        str, typer.Option(help="p99 pod startup to meet (a duration: 60s, 2m).")
+    ] = "60s",
+    slowdown_budget: Annotated[
+        float,
+        typer.Option(help="Largest fraction (0-1) of its demand a running workload may lose."),
+    ] = 0.1,
+    set_: SetOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the capacity-planning report: one self-contained HTML file with a recommendation."""
+    from pullsim.report import write_report
+    from pullsim.units import UnitError, parse_duration
+
+    try:
+        try:
+            target = parse_duration(startup_target)
+        except UnitError as error:
+            raise _BadInput(f"--startup-target: {error}") from None
+        if not 0 <= slowdown_budget <= 1:
+            raise _BadInput("--slowdown-budget: expected a fraction between 0 and 1")
+        loaded = _load(scenario, set_)
+        seed_list = _seeds(seeds, loaded.scenario.seed)
+        result, names, _ = _execute(loaded, _split(strategies) or None, seed_list, as_json)
+    except _BadInput as error:
+        _fail(error, as_json)
+    path = write_report(
+        result,
+        output,
+        startup_target_s=target,
+        slowdown_budget=slowdown_budget,
+        scenario_text=loaded.redact(loaded.path.read_text()),
+        scenario=loaded.scenario,
+    )
+    if as_json:
+        print(
+            json.dumps(
+                {"status": "ok", "exit_status": EXIT_OK, "strategies": names, "report": str(path)}
+            )
+        )
+    else:
+        _stdout_console().print(f"report: {path}", markup=False)
+    raise typer.Exit(EXIT_FAILED if result.error else EXIT_OK)
 
 
 def _print_explanation(explanation: dict[str, Any], redact) -> None:
