@@ -13,7 +13,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m pullsim.engine.demo
+	$(BIN)/pullsim compare scenarios/01-private-registry-seed.yaml -o out/seed
+	$(BIN)/pullsim report scenarios/01-private-registry-seed.yaml -o out/seed/report.html
+	@echo "table: out/seed/summary.csv (and .parquet; every table and run.json in out/seed/)"
+	@echo "figures: out/seed/figures/"
+	@echo "report: out/seed/report.html"
 
 lint: $(STAMP)
 	$(BIN)/ruff check pullsim tests benchmarks
@@ -26,4 +30,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis out
