@@ -217,11 +217,14 @@ def pull_timeline(
     node: str | None = None,
     strategy: str | None = None,
     seed: int | None = None,
+    until_s: float | None = None,
 ) -> Figure:
     """One node's pulls over time: per image a row of time queued in the kubelet (``Pulling``
-    event to the puller starting it; failed pulls marked ×), then per layer a row with its
-    download and its unpack. Default node: the one with the most pull requests; default
-    strategy and seed: the first in the frame."""
+    event to the puller starting it; failed pulls and back-offs marked ×), then per layer a row
+    with its download and its unpack. Default node: the one with the most pull requests;
+    default strategy and seed: the first in the frame; the time axis ends shortly after the
+    last layer is unpacked (failures that go on retrying after that are counted in the
+    title) unless ``until_s``."""
     pulls = _select(pulls, strategy, seed)
     figure = _new_figure(10, 5)
     if pulls is None or pulls.empty:
@@ -293,11 +296,20 @@ def pull_timeline(
         if kind == "image":
             tick.set_fontweight("bold")
     axes.set_xlabel("simulated time (s)")
-    axes.set_xlim(left=0)
+    if until_s is None:
+        done = pulls[pulls["outcome"].isin(["pulled", "already-present", "present"])]
+        ends = [layers["unpack_finished_s"].max(), layers["download_finished_s"].max()]
+        ends += [done["finished_s"].max(), pulls["started_s"].min()]
+        ends = [end for end in ends if end == end]  # not NaN
+        until_s = max(ends) * 1.1 + 1.0 if ends else float(pulls["finished_s"].max()) + 1.0
+    axes.set_xlim(0, until_s)
     axes.grid(axis="x", alpha=0.3)
     title = f"Pulls on {node} ({strategy}, seed {seed})"
     if truncated:
         title += f": first {MAX_TIMELINE_ROWS} rows"
+    later = pulls[pulls["outcome"].isin(["failed", "back-off"]) & (pulls["finished_s"] > until_s)]
+    if len(later):
+        title += f"; {len(later)} more failed pulls or back-offs later"
     axes.set_title(title)
     handles = [
         Patch(facecolor=PHASE_COLOURS["queued"], alpha=0.6, label="queued in the kubelet"),
