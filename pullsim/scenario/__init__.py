@@ -1,4 +1,5 @@
-"""The scenario schema (:mod:`pullsim.scenario.model`); the YAML loader comes with issue 6."""
+"""The scenario schema (:mod:`pullsim.scenario.model`) and the YAML front door
+(:mod:`pullsim.scenario.loader`: ``read_scenario``, ``load_scenario``)."""
 
 from pullsim.scenario.model import (
     Arrival,
