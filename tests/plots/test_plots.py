@@ -207,3 +207,23 @@ def test_plots_run_headless_without_pyplot(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert done.stdout.split() == ["10", "False"]
+
+
+def test_pull_timeline_marks_failed_pulls_and_counts_the_later_retries():
+    from tests.kubelet.test_failures_on_paper import (
+        CESHI,
+        DEPLOYMENT,
+        PATCHED_DEFAULT,
+        SECRET,
+        private,
+    )
+
+    result = private(SECRET, PATCHED_DEFAULT, CESHI, DEPLOYMENT % "ceshi")
+    axes = plots.pull_timeline(result.pulls, result.layers, until_s=12).axes[0]
+    failed = [line for line in axes.get_lines() if line.get_marker() == "x"]
+    assert failed and all(x <= 30 for x in failed[0].get_xdata())
+    later = int((result.pulls["finished_s"] > 12).sum())
+    assert axes.get_xlim() == (0, 12)
+    assert axes.get_title().endswith(f"; {later} more failed pulls or back-offs later")
+    cdf = plots.startup_cdf(result.pods).axes[0]
+    assert cdf.get_lines()[0].get_label() == "default (1 never ready)"
