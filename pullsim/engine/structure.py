@@ -73,21 +73,24 @@ class BottleneckStructure:
     """Mixin for :class:`pullsim.engine.network.Network`: binding, levels, checks, repair."""
 
     # ------------------------------------------------------------------ state
-    def _init_structure(self) -> None:
-        self._owned_sum: list[float] = []  # per link: sum of count * coefficient * weight owned
-        self._owned_classes: list[int] = []  # per link: active classes bound to it
-        self._owned_by: list[set[int]] = []
-        self._capped_load: list[float] = []  # per link: load of capped classes
-        self._capped_on: list[set[int]] = []  # per link: active capped classes crossing it
-        self._active_on: list[set[int]] = []  # per link: active classes crossing it
-        self._foreign: list[dict[int, float]] = []  # per link: owner -> count*coefficient*weight
+    def _init_structure(self, links: int = 0) -> None:
+        """Empty state for ``links`` links (built in bulk: a full solve rebuilds it all)."""
+        # per link: sum of count * coefficient * weight owned
+        self._owned_sum: list[float] = [0.0] * links
+        self._owned_classes: list[int] = [0] * links  # per link: active classes bound to it
+        self._owned_by: list[set[int]] = [set() for _ in range(links)]
+        self._capped_load: list[float] = [0.0] * links  # per link: load of capped classes
+        self._capped_on: list[set[int]] = [set() for _ in range(links)]  # active capped classes
+        self._active_on: list[set[int]] = [set() for _ in range(links)]  # active classes on it
+        # per link: owner -> count*coefficient*weight
+        self._foreign: list[dict[int, float]] = [{} for _ in range(links)]
         self._pair_count: dict[tuple[int, int], int] = {}  # (owner, link) -> classes
         # owner -> the *owners* its classes also cross: their levels depend on its level.
-        self._dependent_owners: list[set[int]] = []
-        self._ceiling: list[float] = []
-        self._floor: list[float] = []
-        self._up_watch: list[list] = []
-        self._down_watch: list[list] = []
+        self._dependent_owners: list[set[int]] = [set() for _ in range(links)]
+        self._ceiling: list[float] = [math.inf] * links
+        self._floor: list[float] = [0.0] * links
+        self._up_watch: list[list] = [[] for _ in range(links)]
+        self._down_watch: list[list] = [[] for _ in range(links)]
         self._watch_version: dict[tuple, int] = {}
         self._structure_valid = False
 
@@ -183,9 +186,7 @@ class BottleneckStructure:
 
     def _rebuild_structure(self, active: list[int]) -> None:
         links = len(self.links)
-        self._init_structure()
-        for _ in range(links):
-            self._structure_add_link()
+        self._init_structure(links)
         self._structure_valid = True
         for k in active:
             self._attach(k, self._count[k])
