@@ -139,7 +139,13 @@ SUMMARY_COLUMNS = {
 
 
 def _frame(rows: list[dict[str, Any]] | dict[str, list], columns: dict[str, str], ids) -> Any:
-    frame = pd.DataFrame(rows)
+    if isinstance(rows, list):
+        # Column by column: much faster than pandas' list-of-dicts path for large runs.
+        if rows:
+            rows = {column: [row.get(column) for row in rows] for column in columns}
+        else:
+            rows = {column: [] for column in columns}
+    frame = pd.DataFrame({column: rows.get(column) for column in columns} if rows else {})
     for column in columns:
         if column not in frame.columns:
             frame[column] = None
