@@ -269,6 +269,7 @@ class _Run:
                     start_s=spec.start_s,
                     stop_s=spec.stop_s,
                     utilisation=spec.utilisation,
+                    connections=spec.connections,
                 ),
                 (lambda node, pools=pools: not pools or self.pool_of[node] in pools),
             )

@@ -56,6 +56,8 @@ class RunningWorkloadSpec:
     stop_s: float | None = None
     utilisation: float | None = None
     """Request-serving workloads: utilisation rho in [0, 1) when it gets all it asks."""
+    connections: int = 1
+    """Connections it uses: its weight in the max-min share (a layer download counts one)."""
 
     def __post_init__(self) -> None:
         if not self.demands:
@@ -70,6 +72,8 @@ class RunningWorkloadSpec:
                 raise ValueError(f"running workload {self.name}: demand on {resource} must be > 0")
         if self.utilisation is not None and not 0 <= self.utilisation < 1:
             raise ValueError(f"running workload {self.name}: utilisation must be in [0, 1)")
+        if self.connections < 1:
+            raise ValueError(f"running workload {self.name}: connections must be >= 1")
 
 
 def _link(node: Node, resource: str):
@@ -99,7 +103,9 @@ class RunningWorkload:
         reference = self.spec.demands[resources[0]]
         path = [(_link(node, r), self.spec.demands[r] / reference) for r in resources]
         self.demand = reference
-        self.stream = network.stream(path, reference, label=self.label)
+        self.stream = network.stream(
+            path, reference, weight=self.spec.connections, label=self.label
+        )
         self.started_s = network.env.now
 
     def stop(self, now: float) -> None:

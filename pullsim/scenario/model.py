@@ -249,6 +249,12 @@ class RunningWorkloadSpec(_Frozen):
     utilisation: float | None = Field(
         None, ge=0, lt=1, description="Request-serving: M/M/1 utilisation when unimpeded."
     )
+    connections: int = Field(
+        1,
+        ge=1,
+        description="TCP connections it reads and writes over (e.g. one per Kafka broker): its "
+        "weight in the max-min share against pulls, each of which counts one per layer.",
+    )
 
 
 class Strategy(_Frozen):
