@@ -136,23 +136,36 @@ def _execute(loaded, strategy_names: list[str] | None, seeds: list[int], quiet: 
     started = time.perf_counter()
     total = len(strategies) * len(seeds)
     try:
-        if not quiet and sys.stderr.isatty() and total > 1:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+        if not quiet and sys.stderr.isatty():
+            from rich.progress import BarColumn, Progress, TimeElapsedColumn
 
+            horizon = loaded.scenario.horizon_s
             with Progress(
                 "[progress.description]{task.description}",
                 BarColumn(),
-                MofNCompleteColumn(),
+                "[progress.percentage]{task.percentage:>3.0f}%",
                 TimeElapsedColumn(),
                 console=_stderr_console(),
                 transient=True,
             ) as progress:
-                task = progress.add_task("simulating", total=total)
+                # One bar over all runs, advanced by simulated time.
+                task = progress.add_task("simulating", total=total * horizon)
+                done = {"runs": 0, "now": 0.0}
 
-                def advance(strategy: str, seed: int, _result) -> None:
-                    progress.update(task, advance=1, description=f"{strategy} seed {seed}")
+                def on_time(strategy: str, seed: int, now: float, run_horizon: float) -> None:
+                    completed = done["runs"] * horizon + now
+                    progress.update(
+                        task,
+                        completed=completed,
+                        description=f"{strategy} seed {seed}: {now:,.0f} s of {run_horizon:,.0f} s",
+                    )
 
-                result = run_scenario(loaded.scenario, strategies, seeds, on_run=advance)
+                def advance(_strategy: str, _seed: int, _result) -> None:
+                    done["runs"] += 1
+
+                result = run_scenario(
+                    loaded.scenario, strategies, seeds, on_run=advance, on_time=on_time
+                )
         else:
             result = run_scenario(loaded.scenario, strategies, seeds)
     except ScenarioError as error:

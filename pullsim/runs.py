@@ -38,16 +38,24 @@ def run_scenario(
     seeds: Sequence[int],
     *,
     on_run: Callable[[str, int, object], None] | None = None,
+    on_time: Callable[[str, int, float, float], None] | None = None,
 ):
     """Every strategy on every seed (common random numbers per seed), stacked as
-    :func:`pullsim.compare` stacks them; ``on_run(strategy, seed, result)`` after each run."""
+    :func:`pullsim.compare` stacks them; ``on_run(strategy, seed, result)`` after each run,
+    ``on_time(strategy, seed, now_s, horizon_s)`` as each run's simulated time passes."""
     from pullsim import results
     from pullsim.simulation import simulate
 
     runs = []
     for strategy in strategies:
         for seed in seeds:
-            result = simulate(scenario, strategy, seed)
+            watch = None
+            if on_time is not None:
+
+                def watch(now, horizon, strategy=strategy, seed=seed):
+                    on_time(strategy or "default", seed, now, horizon)
+
+            result = simulate(scenario, strategy, seed, progress=watch)
             runs.append(result)
             if on_run is not None:
                 on_run(strategy or "default", seed, result)
