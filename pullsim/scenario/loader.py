@@ -106,13 +106,17 @@ class _Origin:
     file: str
     line: int | None = None
     column: int | None = None
+    # For a block scalar (`|` or `>`, e.g. inline manifests): where its text starts in the file.
+    block_line: int | None = None
+    block_indent: int = 0
 
 
 class _Document:
     """A parsed YAML document and the origin of every value in it, keyed by field path."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, text: str = "") -> None:
         self.file = file
+        self.lines = text.splitlines()
         self.origins: dict[tuple, _Origin] = {}
         self.key_origins: dict[tuple, _Origin] = {}
 
@@ -126,12 +130,34 @@ class _Document:
         return self.origins.get((), _Origin(self.file))
 
 
-def _mark(node: yaml.Node, file: str) -> _Origin:
-    return _Origin(file, node.start_mark.line + 1, node.start_mark.column + 1)
+def _mark(node: yaml.Node, document: _Document) -> _Origin:
+    line, column = node.start_mark.line + 1, node.start_mark.column + 1
+    first = node.start_mark.line + 1  # a block scalar's text starts after its indicator line
+    if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">") and first < len(
+        document.lines
+    ):
+        text_line = document.lines[first]
+        indent = len(text_line) - len(text_line.lstrip(" "))
+        return _Origin(document.file, line, column, block_line=first + 1, block_indent=indent)
+    return _Origin(document.file, line, column)
+
+
+_INNER_POSITION = re.compile(r" at line (\d+), column (\d+)")
+
+
+def _finding(origin: _Origin, field: str, message: str) -> Problem:
+    """A check's finding at its value's origin; a YAML error inside a block scalar (an inline
+    manifest) is placed at its own line and column in the scenario file."""
+    inner = _INNER_POSITION.search(message) if origin.block_line is not None else None
+    if inner is None:
+        return Problem(origin.file, origin.line, origin.column, field, message)
+    line = origin.block_line + int(inner.group(1)) - 1
+    column = origin.block_indent + int(inner.group(2))
+    return Problem(origin.file, line, column, field, _INNER_POSITION.sub("", message, count=1))
 
 
 def _parse(text: str, file: str) -> tuple[Any, _Document]:
-    document = _Document(file)
+    document = _Document(file, text)
     loader = yaml.SafeLoader(text)
     try:
         root = loader.get_single_node()
@@ -153,7 +179,7 @@ def _parse(text: str, file: str) -> tuple[Any, _Document]:
 
 
 def _build(loader: yaml.SafeLoader, node: yaml.Node, path: tuple, document: _Document) -> Any:
-    document.origins[path] = _mark(node, document.file)
+    document.origins[path] = _mark(node, document)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # merge keys (<<: *anchor)
         result: dict[Any, Any] = {}
@@ -181,7 +207,7 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: tuple, document: _Doc
                         )
                     ]
                 )
-            document.key_origins[(*path, key)] = _mark(key_node, document.file)
+            document.key_origins[(*path, key)] = _mark(key_node, document)
             result[key] = _build(loader, value_node, (*path, key), document)
         return result
     if isinstance(node, yaml.SequenceNode):
@@ -688,7 +714,7 @@ def read_scenario(path: str | Path, overrides: Sequence[str] = ()) -> LoadedScen
         except ValidationError as error:
             raise ScenarioFileError(_problems_from_validation(error, raw, document)) from None
         found = [
-            Problem(*_origin_tuple(document.origin(where)), _format_path(where), message)
+            _finding(document.origin(where), _format_path(where), message)
             for where, message in check_scenario(scenario)
         ]
         if found:
