@@ -133,8 +133,10 @@ class _Document:
 def _mark(node: yaml.Node, document: _Document) -> _Origin:
     line, column = node.start_mark.line + 1, node.start_mark.column + 1
     first = node.start_mark.line + 1  # a block scalar's text starts after its indicator line
-    if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">") and first < len(
-        document.lines
+    if (
+        isinstance(node, yaml.ScalarNode)
+        and node.style in ("|", ">")
+        and first < len(document.lines)
     ):
         text_line = document.lines[first]
         indent = len(text_line) - len(text_line.lstrip(" "))
