@@ -198,6 +198,7 @@ class Network(BottleneckStructure):
         # Classes (index k). Lists for the scalar-heavy fast path; arrays are built for solves.
         self._class_of: dict[tuple, int] = {}
         self._class_entries: list[tuple[tuple[int, float], ...]] = []
+        self._class_coefficient: list[dict[int, float]] = []  # per class: link -> coefficient
         self._label_of_class: list[str] = []
         self._weight: list[float] = []
         self._cap: list[float] = []
@@ -390,6 +391,7 @@ class Network(BottleneckStructure):
         class_index = len(self._class_entries)
         self._class_of[signature] = class_index
         self._class_entries.append(key_entries)
+        self._class_coefficient.append(dict(key_entries))
         self._label_of_class.append(label)
         self._weight.append(float(weight))
         self._cap.append(float(cap_value))

@@ -580,12 +580,12 @@ class BottleneckStructure:
         if self._owned_classes[link] == 0 and not self._active_on[link]:
             return
         capacity = self._capacity[link]
-        coefficient_of = dict(self._class_entries_index(link))
+        coefficient_of = self._class_coefficient
         owned_weight = 0.0
         others = []
         rest_load = 0.0
         for k in sorted(self._active_on[link]):
-            demand = self._applied_count[k] * coefficient_of[k] * self._weight[k]
+            demand = self._applied_count[k] * coefficient_of[k][link] * self._weight[k]
             if self._group[k] == link:
                 owned_weight += demand
             else:
@@ -607,13 +607,6 @@ class BottleneckStructure:
         if not joining:
             # Nothing to move: the level itself is stale (e.g. foreign load just changed).
             pending.owners.add(link) if self._owned_classes[link] > 0 else pending.links.add(link)
-
-    def _class_entries_index(self, link: int):
-        for k in self._active_on[link]:
-            for entry_link, coefficient in self._class_entries[k]:
-                if entry_link == link:
-                    yield k, coefficient
-                    break
 
     def _fix_bounds(self, owner: int, pending: _Pending) -> None:
         """Caps against an owner's level: classes capped below it leave, capped ones above join."""
