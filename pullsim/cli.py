@@ -173,6 +173,21 @@ def _execute(loaded, strategy_names: list[str] | None, seeds: list[int], quiet: 
     return result, [s or "default" for s in strategies], time.perf_counter() - started
 
 
+def _compare_runs(
+    scenario: Path, set_: list[str] | None, strategies: str | None, seeds: str | None, as_json: bool
+):
+    """Load, then run the chosen strategies on the chosen seeds; bad input exits with code 2.
+
+    Returns (loaded scenario, seeds, stacked result, strategy names, wall seconds)."""
+    try:
+        loaded = _load(scenario, set_)
+        seed_list = _seeds(seeds, loaded.scenario.seed)
+        result, names, wall = _execute(loaded, _split(strategies) or None, seed_list, as_json)
+    except _BadInput as error:
+        _fail(error, as_json)
+    return loaded, seed_list, result, names, wall
+
+
 def _summary_records(summary) -> list[dict[str, Any]]:
     from pullsim.outputs import _jsonable
 
@@ -375,12 +390,9 @@ def compare(
     ] = True,
 ) -> None:
     """Run several strategies on the same seeds (common random numbers) and compare them."""
-    try:
-        loaded = _load(scenario, set_)
-        seed_list = _seeds(seeds, loaded.scenario.seed)
-        result, names, wall = _execute(loaded, _split(strategies) or None, seed_list, as_json)
-    except _BadInput as error:
-        _fail(error, as_json)
+    loaded, seed_list, result, names, wall = _compare_runs(
+        scenario, set_, strategies, seeds, as_json
+    )
     code = _finish_run(
         "compare",
         loaded,
@@ -486,12 +498,7 @@ def plot(
     """Draw the standard figures of a comparison (pullsim.plots) into a directory."""
     from pullsim.plots import save_figures
 
-    try:
-        loaded = _load(scenario, set_)
-        seed_list = _seeds(seeds, loaded.scenario.seed)
-        result, names, _ = _execute(loaded, _split(strategies) or None, seed_list, as_json)
-    except _BadInput as error:
-        _fail(error, as_json)
+    _, _, result, names, _ = _compare_runs(scenario, set_, strategies, seeds, as_json)
     paths = [str(path) for path in save_figures(result, output)]
     if as_json:
         print(
@@ -532,11 +539,9 @@ def report(
             raise _BadInput(f"--startup-target: {error}") from None
         if not 0 <= slowdown_budget <= 1:
             raise _BadInput("--slowdown-budget: expected a fraction between 0 and 1")
-        loaded = _load(scenario, set_)
-        seed_list = _seeds(seeds, loaded.scenario.seed)
-        result, names, _ = _execute(loaded, _split(strategies) or None, seed_list, as_json)
     except _BadInput as error:
         _fail(error, as_json)
+    loaded, _, result, names, _ = _compare_runs(scenario, set_, strategies, seeds, as_json)
     path = write_report(
         result,
         output,
