@@ -22,15 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from pullsim.kube import (
-    Keyring,
     PodSpec,
-    Secret,
-    ServiceAccount,
     ServiceAccountAdmissionError,
     Workload,
     admit_pod,
     default_pull_policy,
-    load_manifests,
     pull_credentials,
     retrieve_pull_secrets,
 )
@@ -75,32 +71,6 @@ def _written_policies(scenario: Scenario, workload: Workload) -> dict[str, str]:
     return {}
 
 
-def _objects(scenario: Scenario) -> tuple[list[Workload], list[Secret], list[ServiceAccount]]:
-    loaded = load_manifests(list(scenario.manifests)) if scenario.manifests else None
-    workloads = list(loaded.workloads) if loaded else []
-    secrets = list(loaded.secrets) if loaded else []
-    accounts = list(loaded.service_accounts) if loaded else []
-    for item in scenario.objects:
-        if isinstance(item, Workload):
-            workloads.append(item)
-        elif isinstance(item, Secret):
-            secrets.append(item)
-        else:
-            accounts.append(item)
-    return workloads, secrets, accounts
-
-
-def _node_keyring(scenario: Scenario) -> Keyring | None:
-    import json
-
-    if not scenario.node_credentials:
-        return None
-    auths: dict[str, Any] = {}
-    for text in scenario.node_credentials:
-        auths.update(json.loads(text).get("auths", {}))
-    return Keyring.from_dockerconfigjson({"auths": auths})
-
-
 def _number(value: Any) -> float | None:
     try:
         number = float(value)
@@ -122,7 +92,7 @@ def explain_pod(scenario: Scenario, result, pod: str) -> dict[str, Any]:
         raise PodNotFound(f"no pod {pod!r} in this run (pods: {shown or 'none'})")
     row = rows.iloc[0]
     namespace = str(row["namespace"])
-    workloads, secrets, accounts = _objects(scenario)
+    workloads, secrets, accounts = scenario.kubernetes_objects()
     workload = next(
         (
             w
@@ -168,7 +138,7 @@ def explain_pod(scenario: Scenario, result, pod: str) -> dict[str, Any]:
             namespace, admitted.image_pull_secrets if admitted else (), secrets
         )
         explanation["missing_secrets"] = list(retrieved.missing)
-        keyring = _node_keyring(scenario)
+        keyring = scenario.node_keyring()
         containers = []
         for container in template.all_containers:
             policy = container.image_pull_policy.value

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
@@ -31,12 +30,7 @@ import numpy as np
 from pullsim.engine import Environment, Network
 from pullsim.kube import (
     Container,
-    Keyring,
-    Manifests,
-    Secret,
-    ServiceAccount,
     Workload,
-    load_manifests,
     parse_image_ref,
 )
 from pullsim.model import (
@@ -216,14 +210,9 @@ class _Run:
         ]
         for mirror, upstream_host in mirrors:
             mirror.upstream_path = self._upstream_path(upstream_host)
-        manifests = self._objects()
+        manifests = scenario.kubernetes_objects()
         self.workloads = manifests[0]
-        keyring = None
-        if scenario.node_credentials:
-            auths: dict[str, Any] = {}
-            for text in scenario.node_credentials:
-                auths.update(json.loads(text).get("auths", {}))
-            keyring = Keyring.from_dockerconfigjson({"auths": auths})
+        keyring = scenario.node_keyring()
         profile = PROFILES[scenario.runtime_profile_name(self.strategy)]
         self.cluster = Cluster(
             self.env,
@@ -286,25 +275,6 @@ class _Run:
             if upstream_host in hosts and not spec.node_pools:
                 links.append(link)
         return tuple(links)
-
-    def _objects(self) -> tuple[list[Workload], list[Secret], list[ServiceAccount]]:
-        scenario = self.scenario
-        workloads: list[Workload] = []
-        secrets: list[Secret] = []
-        accounts: list[ServiceAccount] = []
-        if scenario.manifests:
-            loaded: Manifests = load_manifests(list(scenario.manifests))
-            workloads += loaded.workloads
-            secrets += loaded.secrets
-            accounts += loaded.service_accounts
-        for item in scenario.objects:
-            if isinstance(item, Workload):
-                workloads.append(item)
-            elif isinstance(item, Secret):
-                secrets.append(item)
-            else:
-                accounts.append(item)
-        return workloads, secrets, accounts
 
     def _node(self, pool) -> tuple[NodeConfig, dict]:
         number = self._pool_counts.get(pool.name, 0)

@@ -11,6 +11,7 @@ when the scenario is built, so a bad configuration fails before any run, naming 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -23,7 +24,14 @@ from pydantic import (
     model_validator,
 )
 
-from pullsim.kube import KubeletConfiguration, Secret, ServiceAccount, Workload
+from pullsim.kube import (
+    Keyring,
+    KubeletConfiguration,
+    Secret,
+    ServiceAccount,
+    Workload,
+    load_manifests,
+)
 from pullsim.units import parse_duration, parse_rate, parse_size
 
 __all__ = [
@@ -355,3 +363,31 @@ class Scenario(_Frozen):
         if strategy is not None and self.strategies[strategy].runtime is not None:
             return self.strategies[strategy].runtime
         return self.runtime
+
+    def kubernetes_objects(self) -> tuple[list[Workload], list[Secret], list[ServiceAccount]]:
+        """Workloads, Secrets and ServiceAccounts: from the manifests, then ``objects``."""
+        workloads: list[Workload] = []
+        secrets: list[Secret] = []
+        accounts: list[ServiceAccount] = []
+        if self.manifests:
+            loaded = load_manifests(list(self.manifests))
+            workloads += loaded.workloads
+            secrets += loaded.secrets
+            accounts += loaded.service_accounts
+        for item in self.objects:
+            if isinstance(item, Workload):
+                workloads.append(item)
+            elif isinstance(item, Secret):
+                secrets.append(item)
+            else:
+                accounts.append(item)
+        return workloads, secrets, accounts
+
+    def node_keyring(self) -> Keyring | None:
+        """The nodes' own credentials (every ``node_credentials`` entry merged), if any."""
+        if not self.node_credentials:
+            return None
+        auths: dict[str, Any] = {}
+        for text in self.node_credentials:
+            auths.update(json.loads(text).get("auths", {}))
+        return Keyring.from_dockerconfigjson({"auths": auths})
