@@ -51,6 +51,10 @@ OutputOption = Annotated[
     Path | None,
     typer.Option("-o", "--output", help="Directory for tables (Parquet, CSV) and run.json."),
 ]
+FailIfNotReadyOption = Annotated[
+    bool,
+    typer.Option("--fail-if-not-ready", help="Exit 1 when a pod is not ready at the horizon."),
+]
 
 
 class _BadInput(Exception):
@@ -348,10 +352,7 @@ def run(
     output: OutputOption = None,
     set_: SetOption = None,
     as_json: JsonOption = False,
-    fail_if_not_ready: Annotated[
-        bool,
-        typer.Option("--fail-if-not-ready", help="Exit 1 when a pod is not ready at the horizon."),
-    ] = False,
+    fail_if_not_ready: FailIfNotReadyOption = False,
 ) -> None:
     """Run one strategy on one seed; print the summary, write tables with -o."""
     try:
@@ -381,10 +382,7 @@ def compare(
     output: OutputOption = None,
     set_: SetOption = None,
     as_json: JsonOption = False,
-    fail_if_not_ready: Annotated[
-        bool,
-        typer.Option("--fail-if-not-ready", help="Exit 1 when a pod is not ready at the horizon."),
-    ] = False,
+    fail_if_not_ready: FailIfNotReadyOption = False,
     figures: Annotated[
         bool, typer.Option("--figures/--no-figures", help="With -o, also draw DIR/figures/*.png.")
     ] = True,
