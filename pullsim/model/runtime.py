@@ -52,7 +52,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import simpy
@@ -834,12 +834,4 @@ def _renamed(image: Image, ref: ImageReference) -> Image:
     """The image as stored under the reference it was pulled by."""
     if image.reference == ref.canonical:
         return image
-    return Image(
-        reference=ref.canonical,
-        digest=image.digest,
-        layers=image.layers,
-        config_digest=image.config_digest,
-        config_size=image.config_size,
-        index_digest=image.index_digest,
-        platform=image.platform,
-    )
+    return replace(image, reference=ref.canonical)
