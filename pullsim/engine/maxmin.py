@@ -37,18 +37,13 @@ def solve_max_min(
     multiplicity: np.ndarray,
     weight: np.ndarray,
     cap: np.ndarray,
-    *,
-    class_start: np.ndarray | None = None,
-    link_order: np.ndarray | None = None,
-    link_start: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-flow rate of each class under weighted max-min fairness with caps, and its bound.
 
     Returns ``(rates, bound)``: ``bound[k]`` is the link on which class ``k`` froze (a saturated
     link where it has the largest ``x / w``), or ``-1`` when it sits at its own cap.
     ``entry_class`` must be sorted (each class's entries contiguous) and every class must have at
-    least one entry with a positive coefficient. ``class_start``, ``link_order`` and
-    ``link_start`` are derived indexes a caller may cache while the entries do not change.
+    least one entry with a positive coefficient.
     """
     class_count = multiplicity.shape[0]
     link_count = capacity.shape[0]
@@ -56,10 +51,8 @@ def solve_max_min(
     bound = np.full(class_count, -1, dtype=np.int64)
     if class_count == 0:
         return rates, bound
-    if class_start is None:
-        class_start = np.flatnonzero(np.r_[True, entry_class[1:] != entry_class[:-1]])
-    if link_order is None or link_start is None:
-        link_order, link_start = link_index(entry_link)
+    class_start = np.flatnonzero(np.r_[True, entry_class[1:] != entry_class[:-1]])
+    link_order, link_start = _link_index(entry_link)
 
     demand = entry_coefficient * (multiplicity * weight)[entry_class]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -110,7 +103,7 @@ def solve_max_min(
     return rates, bound
 
 
-def link_index(entry_link: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _link_index(entry_link: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Entries grouped by link: a stable order and the start of each used link's run."""
     order = np.argsort(entry_link, kind="stable")
     sorted_links = entry_link[order]

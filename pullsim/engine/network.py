@@ -255,7 +255,6 @@ class Network(BottleneckStructure):
         self._link_names[name] = link
         self._capacity.append(float(capacity))
         self._structure_add_link()
-        self.recorder.add_link(link)
         return link
 
     def link(self, name: str) -> Link:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from pullsim.engine.network import Link, Network, Stream, _Flow
+    from pullsim.engine.network import Network, Stream, _Flow
 
 __all__ = ["Recorder"]
 
@@ -55,9 +55,6 @@ class Recorder:
         self._stream_rate: dict[int, float] = {}
 
     # ---------------------------------------------------------------- wiring
-    def add_link(self, link: Link) -> None:
-        """Links need no set-up: pairs appear with the first class that crosses them."""
-
     def add_class(self, class_index: int, entries: tuple, label: str) -> None:
         self._class_bytes.append(0.0)
         self._class_mark.append(0.0)
