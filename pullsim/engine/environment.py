@@ -9,9 +9,10 @@ without advancing the clock: lazy deletion, no heap surgery.
 
 from __future__ import annotations
 
-from heapq import heappop
+from heapq import heappop, heappush
 
 import simpy
+from simpy.events import URGENT
 
 __all__ = ["Environment", "WakeUp"]
 
@@ -40,3 +41,18 @@ class Environment(simpy.Environment):
     def step(self) -> None:
         self._drop_cancelled()
         super().step()
+
+    def urgent_at(self, time: float) -> simpy.Event:
+        """An event that fires at the absolute ``time`` before the ordinary events of that
+        instant (a clock tick that must see the state as it was when the instant began).
+
+        The time is taken as given, not as ``now + (time - now)``, so a series of ticks
+        accumulated as ``tick += interval`` lands on exactly the same floats however it is
+        scheduled."""
+        if time < self._now:
+            raise ValueError(f"urgent_at({time!r}) is in the past (now is {self._now!r})")
+        event = simpy.Event(self)
+        event._ok = True
+        event._value = None
+        heappush(self._queue, (time, URGENT, next(self._eid), event))
+        return event

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import simpy
@@ -233,6 +233,8 @@ class Network(BottleneckStructure):
         self._active_streams: dict[int, Stream] = {}
         self.recorder = Recorder(self, resolution=resolution, enabled=record)
         self.stats = {"updates": 0, "full_solves": 0, "fast_updates": 0}
+        self._zero_capacity: set[int] = set()  # links at capacity 0 now
+        self._stall_listeners: list[Callable[[], None]] = []
 
     # ------------------------------------------------------------------ links
     def add_link(self, name: str, capacity: float, *, kind: str = "") -> Link:
@@ -255,6 +257,7 @@ class Network(BottleneckStructure):
         self._link_names[name] = link
         self._capacity.append(float(capacity))
         self._structure_add_link()
+        self._note_capacity(index, float(capacity))
         return link
 
     def link(self, name: str) -> Link:
@@ -266,6 +269,30 @@ class Network(BottleneckStructure):
         self._capacity[index] = float(capacity)
         self._changed_capacity.add(index)
         self._request_update()
+        self._note_capacity(index, float(capacity))
+
+    # ------------------------------------------------------------------ stalls
+    @property
+    def stalls_possible(self) -> bool:
+        """True while some link has capacity 0. Only then can an active flow get rate 0: with
+        every capacity positive, max-min gives every flow a positive rate (water-filling's
+        first level is already min over links of capacity / load weight > 0)."""
+        return bool(self._zero_capacity)
+
+    def on_stalls_possible(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` at once whenever :attr:`stalls_possible` turns true (a link's
+        capacity drops to 0 while all others are positive)."""
+        self._stall_listeners.append(callback)
+
+    def _note_capacity(self, index: int, capacity: float) -> None:
+        if capacity > 0:
+            self._zero_capacity.discard(index)
+            return
+        first = not self._zero_capacity
+        self._zero_capacity.add(index)
+        if first:
+            for callback in list(self._stall_listeners):
+                callback()
 
     # ------------------------------------------------------------------ flows
     def transfer(

@@ -32,7 +32,12 @@ A pull (:meth:`ContainerRuntime.pull`, a SimPy process) goes through:
    (5 min) has passed since the last progress, every transfer of the pull is cancelled with
    ``cancel pulling image <ref> because of no progress in 5m0s``. (containerd compares with
    ``>``; its last-seen time is taken microseconds before the ticker starts, so the 30th tick
-   already exceeds 5 min: we compare with ``>=``.)
+   already exceeds 5 min: we compare with ``>=``.) A tick comes first at its instant (a
+   download starting at that very instant is not seen yet). While every link of the network
+   has capacity, every active download moves bytes, so every tick marks progress: the watchdog
+   then sleeps and is rebuilt, with the state its ticks would have had, the moment a link
+   drops to zero capacity (:meth:`Network.on_stalls_possible`). Same cancellations, without
+   a wake-up every 10 s for every pull.
 6. **Disk**: a blob's compressed bytes are reserved when its download starts, a snapshot's
    uncompressed bytes when its unpack starts; a reservation that does not fit fails the pull
    with ``no space left on device``. containerd keeps compressed blobs after unpacking
@@ -49,8 +54,11 @@ The kubelet tries each credential it found in turn, the first success winning (K
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import heapq
+from collections import deque
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -132,14 +140,20 @@ def go_duration(seconds: float) -> str:
 
 def chain_ids(layers: Sequence[Layer]) -> list[str]:
     """A key per layer for the stack below and including it (OCI ChainID, over blob digests)."""
+    return list(_chain_ids(tuple(layer.digest for layer in layers)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _chain_ids(digests: tuple[str, ...]) -> tuple[str, ...]:
+    # Pure and asked for at every pull of the same few images: computed once per layer list.
     chains: list[str] = []
-    for layer in layers:
+    for digest in digests:
         if not chains:
-            chains.append(layer.digest)
+            chains.append(digest)
         else:
-            text = chains[-1] + " " + layer.digest
+            text = chains[-1] + " " + digest
             chains.append("sha256:" + hashlib.sha256(text.encode()).hexdigest())
-    return chains
+    return tuple(chains)
 
 
 @dataclass
@@ -186,30 +200,36 @@ class _Limiter:
     def __init__(self, env: simpy.Environment, capacity: int) -> None:
         self.env = env
         self.free = list(range(capacity))
-        self.waiting: list[simpy.Event] = []
+        self.waiting: deque[simpy.Event] = deque()
 
-    def acquire(self) -> simpy.Event:
-        event = self.env.event()
+    def acquire_now(self) -> int | None:
+        """The lowest free slot, when one is free and nobody queues before us (no event)."""
         if self.free and not self.waiting:
-            event.succeed(heapq.heappop(self.free))
-        else:
-            self.waiting.append(event)
+            return heapq.heappop(self.free)
+        return None
+
+    def wait(self) -> simpy.Event:
+        """Queue for a slot; the event's value is the slot (None: withdrawn)."""
+        event = self.env.event()
+        self.waiting.append(event)
         return event
 
     def release(self, slot: int) -> None:
         while self.waiting:
-            event = self.waiting.pop(0)
+            event = self.waiting.popleft()
             if not event.triggered:
                 event.succeed(slot)
                 return
         heapq.heappush(self.free, slot)
 
-    def abandon(self, event: simpy.Event) -> None:
-        """Give back a slot that was granted to a pull that no longer wants it."""
-        if event in self.waiting:
+    def withdraw(self, event: simpy.Event) -> None:
+        """A queued waiter gives up: it leaves the queue and is woken with None. (A slot
+        already granted is released by its process, which sees that its pull failed.)"""
+        try:
             self.waiting.remove(event)
-        elif event.triggered:
-            self.release(event.value)
+        except ValueError:
+            return
+        event.succeed(None)
 
 
 class _Download:
@@ -221,7 +241,13 @@ class _Download:
 
 
 class _Attempt:
-    """The state of one pull attempt: its transfers, failure and bytes read."""
+    """The state of one pull attempt: its transfers, failure and bytes read.
+
+    The pull's own process (``process``) resolves, then applies the layers in order while one
+    process per missing blob fetches it. An abort cancels every transfer, wakes the layers
+    queued for a connection, and interrupts the pull's process wherever it waits, so the pull
+    ends at the instant of the failure (cheaper than waiting on "this or failure" at every
+    step: failures are rare, waits are not)."""
 
     def __init__(self, runtime: ContainerRuntime, ref: ImageReference, image_text: str) -> None:
         self.runtime = runtime
@@ -229,11 +255,13 @@ class _Attempt:
         self.ref = ref
         self.image_text = image_text
         self.started_s = runtime.env.now
-        self.failure = runtime.env.event()
+        self.process = runtime.env.active_process
         self.error: str | None = None
         self.finished = False
         self.downloads: list[Transfer] = []  # every download transfer this pull owned
         self.unpacks: list[Transfer] = []
+        self.slot_waits: list[simpy.Event] = []  # layers queued for a connection
+        self.watchdog: simpy.Process | None = None
         self.limiter = (
             runtime.node_limiter
             if runtime.node_limiter is not None
@@ -248,9 +276,14 @@ class _Attempt:
         if self.error is not None or self.finished:
             return
         self.error = message
-        self.failure.succeed(message)
         for transfer in (*self.downloads, *self.unpacks):
             transfer.cancel()
+        for event in self.slot_waits:
+            self.limiter.withdraw(event)
+        active = self.env.active_process
+        for process in (self.process, self.watchdog):
+            if process is not None and process is not active and process.is_alive:
+                process.interrupt(message)
 
     def bytes_read(self) -> float:
         return sum(transfer.delivered for transfer in self.downloads)
@@ -291,6 +324,10 @@ class ContainerRuntime:
         self._unpacking: dict[str, simpy.Event] = {}
         self._pulls_in_progress: dict[str, int] = {}  # chain id -> pulls that need it
         self._blob_users: dict[str, int] = {}  # blob digest -> pulls that need it
+        # Pulls whose progress watchdog sleeps (no link can stall), in start order.
+        self._unwatched: dict[_Attempt, None] = {}
+        if profile.progress_timeout_s is not None:
+            network.on_stalls_possible(self._watch_unwatched)
         for image in node.config.images_at_start:
             self._add_present_image(image)
 
@@ -432,19 +469,16 @@ class ContainerRuntime:
             except InvalidImageName as error:
                 raise _PullFailed(str(error)) from None
             attempt = _Attempt(self, ref, image_text)
-            watchdog = None
-            if self.profile.progress_timeout_s is not None:
-                watchdog = self.env.process(self._watch_progress(attempt))
-            body = self.env.process(self._pull_body(attempt, credential, row))
-            yield body | attempt.failure
+            self._watch(attempt)
+            try:
+                outcome = yield from self._pull_body(attempt, credential, row)
+            except simpy.Interrupt:
+                outcome = "failed"  # aborted while this process waited: attempt.error says why
             attempt.finished = True
-            if watchdog is not None and watchdog.is_alive:
-                watchdog.interrupt()
+            self._unwatch(attempt)
             if attempt.failed:
                 raise _PullFailed(attempt.error)
-            if not body.ok:  # pragma: no cover - the body reports failures through abort
-                raise body.value
-            row["outcome"] = body.value
+            row["outcome"] = outcome
         except _PullFailed as failure:
             row["outcome"] = "failed"
             row["error"] = failure.message
@@ -541,7 +575,8 @@ class ContainerRuntime:
         for digest in image.layer_digests:
             self._blob_users[digest] = self._blob_users.get(digest, 0) + 1
         try:
-            config = self.env.process(self._fetch_config(registry))
+            # The config blob: one round trip alongside the layers (its few KiB are no flow).
+            config = self.env.timeout(registry.config.round_trip_s)
             blob_ready: dict[int, simpy.Event] = {}
             layer_rows: list[dict[str, Any]] = []
             for index, (layer, chain) in enumerate(zip(image.layers, chains, strict=True)):
@@ -573,12 +608,11 @@ class ContainerRuntime:
                     attempt, registry, route, by_digest, layer, layer_rows[index], prefix
                 )
 
-            unpack = self.env.process(
-                self._unpack_all(
+            # An abort by a layer or the watchdog interrupts the wait: attempt.error says why.
+            with contextlib.suppress(simpy.Interrupt):
+                yield from self._unpack_all(
                     attempt, image, chains, blob_ready, config, layer_rows, prefix, fetch_blob
                 )
-            )
-            yield unpack | attempt.failure
             self.records.layers.extend(layer_rows)
             if attempt.failed:
                 for layer_row in layer_rows:
@@ -590,10 +624,6 @@ class ContainerRuntime:
         finally:
             _release(self._pulls_in_progress, chains)
             _release(self._blob_users, image.layer_digests)
-
-    def _fetch_config(self, registry: Registry) -> Generator[simpy.Event, Any, None]:
-        """The config blob: one round trip (its few KiB are not worth a flow)."""
-        yield self.env.timeout(registry.config.round_trip_s)
 
     def _ensure_blob(
         self,
@@ -643,12 +673,17 @@ class ContainerRuntime:
         row: dict[str, Any],
         prefix: str,
     ) -> Generator[simpy.Event, Any, bool]:
-        slot_event = attempt.limiter.acquire()
-        yield slot_event | attempt.failure
+        slot = attempt.limiter.acquire_now()
+        if slot is None:
+            waiting = attempt.limiter.wait()
+            attempt.slot_waits.append(waiting)
+            slot = yield waiting
+            attempt.slot_waits.remove(waiting)
+            if slot is None:
+                return False  # withdrawn: the pull failed while this layer queued
         if attempt.failed:
-            attempt.limiter.abandon(slot_event)
+            attempt.limiter.release(slot)
             return False
-        slot = slot_event.value
         row["connection"] = slot
         row["outcome"] = "downloaded"
         client = self.node.config.client_ip
@@ -723,7 +758,7 @@ class ContainerRuntime:
         fetch_blob,
     ) -> Generator[simpy.Event, Any, None]:
         """Apply layers in order: layer i after its blob and after layer i-1."""
-        yield config | attempt.failure
+        yield config
         for index, (layer, chain) in enumerate(zip(image.layers, chains, strict=True)):
             if attempt.failed:
                 return
@@ -734,14 +769,14 @@ class ContainerRuntime:
                 if chain in self.snapshots:
                     break
                 if chain in self._unpacking:
-                    yield self._unpacking[chain] | attempt.failure  # another pull applies it
+                    yield self._unpacking[chain]  # another pull applies it
                     continue
                 ready = blob_ready.get(index)
                 if ready is None:
                     # Present when the pull planned, deleted since (image GC): fetch it now.
                     ready = blob_ready[index] = self.env.process(fetch_blob(index, layer))
                 if not ready.triggered:
-                    yield ready | attempt.failure
+                    yield ready
                     continue
                 break
             if chain in self.snapshots:
@@ -763,9 +798,9 @@ class ContainerRuntime:
                 attempt.unpacks.append(transfer)
                 try:
                     yield transfer
-                except TransferCancelled:
+                except (TransferCancelled, simpy.Interrupt):
                     self.node.disk_used_bytes -= layer.uncompressed_size
-                    return
+                    return  # the pull was aborted
                 rows[index]["unpack_finished_s"] = self.env.now
                 self.snapshots[chain] = layer.uncompressed_size
                 if (
@@ -793,23 +828,77 @@ class ContainerRuntime:
             path.append((self.node.disk_write, ratio))
         return self.network.transfer(layer.size, path, cap=speed, label="layer-unpack")
 
-    def _watch_progress(self, attempt: _Attempt) -> Generator[simpy.Event, Any, None]:
-        """containerd's pullProgressReporter (see the module docstring)."""
+    # ------------------------------------------------------------- progress watchdog
+    def _progress_timing(self) -> tuple[float, float]:
         timeout = self.profile.progress_timeout_s
         interval = self.profile.progress_check_interval_s
         if timeout < interval:
-            interval = timeout / 2
-        last_bytes, last_seen = 0.0, self.env.now
+            interval = timeout / 2  # containerd checks more often when the timeout is short
+        return timeout, interval
+
+    def _watch(self, attempt: _Attempt) -> None:
+        """Start the pull's watchdog now, or let it sleep while no link can stall."""
+        if self.profile.progress_timeout_s is None:
+            return
+        if self.network.stalls_possible:
+            attempt.watchdog = self.env.process(
+                self._watch_progress(attempt, attempt.started_s, attempt.started_s, 0.0)
+            )
+        else:
+            self._unwatched[attempt] = None
+
+    def _unwatch(self, attempt: _Attempt) -> None:
+        self._unwatched.pop(attempt, None)
+        if attempt.watchdog is not None and attempt.watchdog.is_alive:
+            attempt.watchdog.interrupt()
+
+    def _watch_unwatched(self) -> None:
+        """A link just dropped to zero capacity: wake the sleeping watchdogs.
+
+        Each resumes on its own tick grid (start + n x interval) as if it had ticked all along.
+        Every tick so far marked progress, since no byte could stall; the last one, at or
+        before now, saw the bytes read then. That count is not kept, but the next tick only
+        compares with it: if any download moved since that tick, the next tick sees more
+        bytes whatever follows (-1 stands for "fewer than now"); if none did, the count is
+        the one read now."""
+        now = self.env.now
+        _, interval = self._progress_timing()
+        attempts, self._unwatched = list(self._unwatched), {}
+        for attempt in attempts:
+            tick = attempt.started_s
+            while tick + interval <= now:  # the same float sums the ticks make
+                tick += interval
+            moved = any(
+                max(download.started_at, tick)
+                < (now if download.finished_at is None else download.finished_at)
+                for download in attempt.downloads
+            )
+            last_bytes = -1.0 if moved else attempt.bytes_read()
+            attempt.watchdog = self.env.process(
+                self._watch_progress(attempt, tick, tick, last_bytes)
+            )
+
+    def _watch_progress(
+        self, attempt: _Attempt, tick: float, last_seen: float, last_bytes: float
+    ) -> Generator[simpy.Event, Any, None]:
+        """containerd's pullProgressReporter (see the module docstring), from ``tick`` on."""
+        timeout, interval = self._progress_timing()
         try:
             while not attempt.finished and not attempt.failed:
-                yield self.env.timeout(interval)
+                tick += interval
+                yield self.env.urgent_at(tick)  # before anything else of that instant
                 if attempt.finished or attempt.failed:
                     return
                 bytes_read = attempt.bytes_read()
                 if attempt.active_downloads() == 0 or bytes_read > last_bytes:
-                    last_bytes, last_seen = bytes_read, self.env.now
+                    last_bytes, last_seen = bytes_read, tick
+                    if not self.network.stalls_possible:
+                        # Every link has capacity again: every later tick marks progress.
+                        attempt.watchdog = None
+                        self._unwatched[attempt] = None
+                        return
                     continue
-                if self.env.now - last_seen >= timeout:
+                if tick - last_seen >= timeout:
                     attempt.abort(
                         f"cancel pulling image {attempt.ref.canonical} because of no progress "
                         f"in {go_duration(timeout)}"

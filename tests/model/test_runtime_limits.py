@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pullsim.engine import Environment, Network
 from pullsim.model import (
     CONTAINERD_2,
     ImageGarbageCollector,
@@ -64,6 +65,93 @@ def test_a_pull_starved_midway_is_cancelled_five_minutes_after_the_last_tick_wit
     # progress is at 10 s and the cancel comes at the tick 300 s later: 310 s.
     assert box[0].finished_s == approx(310.0)
     assert box[0].bytes_downloaded == pytest.approx(500e6)
+
+
+def _outages(world, link, *changes):
+    """Set ``link``'s capacity at the given times: ``(time, capacity), ...``."""
+
+    def run():
+        for time, capacity in changes:
+            yield world.env.timeout(time - world.env.now)
+            link.set_capacity(capacity)
+
+    world.env.process(run())
+
+
+@pytest.mark.parametrize(
+    ("outage_at", "cancelled_at"),
+    [
+        # Ticks at 10, 20, 30, 40 see bytes; bytes also move from 40 to 47, so the tick at 50
+        # still sees more than at 40: last progress at 50, cancel at 350.
+        (47.0, 350.0),
+        # The tick at 40 comes first at its instant and sees bytes; nothing moves after it, so
+        # the tick at 50 sees none: last progress at 40, cancel at 340.
+        (40.0, 340.0),
+    ],
+)
+def test_a_stall_after_ticks_without_one_cancels_on_the_same_tick_grid(
+    world, outage_at, cancelled_at
+):
+    # While no link is at zero capacity the watchdog sleeps; when the NIC drops to zero it
+    # resumes with the state its ticks would have had.
+    registry = world.registry(round_trip_s=0.0)
+    registry.push(image_from_layers("docker.io/library/app:1", [("a", 10e9)]))
+    runtime = world.node(nic_receive_bytes_per_s=100e6)
+    box = world.run_pull(runtime, "app:1")
+    _outages(world, runtime.node.nic_receive, (outage_at, 0.0))
+    world.env.run()
+    assert box[0].finished_s == approx(cancelled_at)
+    assert box[0].bytes_downloaded == pytest.approx(100e6 * outage_at)
+
+
+def test_a_watchdog_sleeps_again_after_an_outage_and_wakes_for_the_next(world):
+    registry = world.registry(round_trip_s=0.0)
+    registry.push(image_from_layers("docker.io/library/app:1", [("a", 10e9)]))
+    runtime = world.node(nic_receive_bytes_per_s=10e6)
+    box = world.run_pull(runtime, "app:1")
+    # Outage 5-100 s (< 5 min: no cancel; the tick at 110 sees bytes again), then from 200 s
+    # on. The tick at 200 comes before the second outage and sees bytes: cancel at 500.
+    link = runtime.node.nic_receive
+    _outages(world, link, (5.0, 0.0), (100.0, 10e6), (200.0, 0.0))
+    world.env.run()
+    assert box[0].finished_s == approx(500.0)
+    assert box[0].bytes_downloaded == pytest.approx(10e6 * (5 + 100))
+
+
+def test_an_outage_elsewhere_wakes_watchdogs_without_cancelling_anything(world):
+    registry = world.registry(round_trip_s=0.0)
+    registry.push(image_from_layers("docker.io/library/app:1", [("a", 4e9)]))
+    runtime = world.node(nic_receive_bytes_per_s=10e6)
+    other = world.node("node-b")
+    box = world.run_pull(runtime, "app:1")
+    _outages(world, other.node.nic_receive, (15.0, 0.0))  # node-b's NIC: not on this pull's path
+    world.env.run()
+    assert box[0].ok and box[0].finished_s > 400.0  # 4e9 B at 10 MB/s, then the unpack
+
+
+class _CountingEnvironment(Environment):
+    steps = 0
+
+    def step(self) -> None:
+        self.steps += 1
+        super().step()
+
+
+def test_a_long_pull_on_links_that_never_stall_schedules_no_watchdog_tick():
+    # 1,000 s of download: containerd's ticker would fire 100 times; here no event is spent
+    # on them, as none of them could cancel anything.
+    from tests.model.conftest import World
+
+    world = World()
+    world.env = _CountingEnvironment()
+    world.network = Network(world.env)
+    registry = world.registry(round_trip_s=0.0)
+    registry.push(image_from_layers("docker.io/library/app:1", [("a", 10e9)]))
+    runtime = world.node(nic_receive_bytes_per_s=10e6)
+    box = world.run_pull(runtime, "app:1")
+    world.env.run()
+    assert box[0].ok and box[0].finished_s > 1000.0
+    assert world.env.steps < 50  # ~20 (requests, transfers, rate updates); with ticks: 120+
 
 
 def test_docker_profile_has_no_progress_timeout(world):
