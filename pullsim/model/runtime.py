@@ -232,12 +232,33 @@ class _Limiter:
         event.succeed(None)
 
 
+class _Signal:
+    """Something others may wait for; its event is made only when someone does (most
+    downloads and unpacks are never waited for, and an event nobody waits for still costs a
+    trip through the event queue)."""
+
+    __slots__ = ("env", "_event")
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self._event: simpy.Event | None = None
+
+    def wait(self) -> simpy.Event:
+        if self._event is None:
+            self._event = self.env.event()
+        return self._event
+
+    def fire(self, value: Any = None) -> None:
+        if self._event is not None:
+            self._event.succeed(value)
+
+
 class _Download:
     """One blob being fetched for the node; pulls needing the same blob wait on ``done``."""
 
     def __init__(self, env: simpy.Environment, owner: _Attempt) -> None:
         self.owner = owner
-        self.done = env.event()  # value: True when the blob is in the content store, else False
+        self.done = _Signal(env)  # value: True when the blob is in the content store, else False
 
 
 class _Attempt:
@@ -321,7 +342,7 @@ class ContainerRuntime:
         self.images: dict[str, ImageRecord] = {}  # manifest (or index) digest -> record
         self.tags: dict[str, str] = {}  # "registry/repository:tag" -> digest
         self._downloads: dict[str, _Download] = {}
-        self._unpacking: dict[str, simpy.Event] = {}
+        self._unpacking: dict[str, _Signal] = {}  # chain id -> applied by a pull now
         self._pulls_in_progress: dict[str, int] = {}  # chain id -> pulls that need it
         self._blob_users: dict[str, int] = {}  # blob digest -> pulls that need it
         # Pulls whose progress watchdog sleeps (no link can stall), in start order.
@@ -648,7 +669,7 @@ class ContainerRuntime:
                 row["outcome"] = "shared"
                 if row["download_started_s"] is None:
                     row["download_started_s"] = self.env.now
-                ok = yield shared.done
+                ok = yield shared.done.wait()
                 if ok:
                     row["download_finished_s"] = self.env.now
                     return True
@@ -659,7 +680,7 @@ class ContainerRuntime:
                 ok = yield from self._download(attempt, registry, route, ref, layer, row, prefix)
             finally:
                 del self._downloads[digest]
-                download.done.succeed(digest in self.blobs)
+                download.done.fire(digest in self.blobs)
             return ok
         return False
 
@@ -769,7 +790,7 @@ class ContainerRuntime:
                 if chain in self.snapshots:
                     break
                 if chain in self._unpacking:
-                    yield self._unpacking[chain]  # another pull applies it
+                    yield self._unpacking[chain].wait()  # another pull applies it
                     continue
                 ready = blob_ready.get(index)
                 if ready is None:
@@ -783,7 +804,7 @@ class ContainerRuntime:
                 continue
             if not ready.value:
                 return  # the blob failed; the attempt has been aborted
-            done = self.env.event()
+            done = _Signal(self.env)
             self._unpacking[chain] = done
             try:
                 if not self._reserve(layer.uncompressed_size):
@@ -812,7 +833,7 @@ class ContainerRuntime:
                     self.node.disk_used_bytes -= self.blobs.pop(layer.digest)
             finally:
                 del self._unpacking[chain]
-                done.succeed()
+                done.fire()
 
     def _unpack_transfer(self, layer: Layer) -> Transfer:
         speed = CODECS[layer.codec].decompress_bytes_per_s_per_core

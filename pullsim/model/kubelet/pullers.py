@@ -20,6 +20,7 @@ starts; ``run`` does the QPS check and the runtime pull and returns its result.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -107,6 +108,40 @@ class SerialImagePuller(ImagePuller):
             done.succeed(value)
 
 
+class _Tokens:
+    """``maxParallelImagePulls`` tokens handed out first come, first served (a buffered Go
+    channel of that size). A free token is taken without an event."""
+
+    def __init__(self, env: simpy.Environment, count: int) -> None:
+        self.env = env
+        self.free = count
+        self.waiting: deque[simpy.Event] = deque()
+
+    def take(self) -> simpy.Event | None:
+        """None: a token was free and is now ours; else an event that fires when it is."""
+        if self.free and not self.waiting:
+            self.free -= 1
+            return None
+        event = self.env.event()
+        self.waiting.append(event)
+        return event
+
+    def give_back(self) -> None:
+        while self.waiting:
+            event = self.waiting.popleft()
+            if not event.triggered:
+                event.succeed()  # the token passes straight to the next in line
+                return
+        self.free += 1
+
+    def withdraw(self, event: simpy.Event) -> None:
+        """The waiter gave up (its pod was deleted): leave the line, or pass a token on."""
+        try:
+            self.waiting.remove(event)
+        except ValueError:
+            self.give_back()  # granted already
+
+
 class ParallelImagePuller(ImagePuller):
     """A pull per request; with ``max_parallel`` set, each first takes one of that many tokens."""
 
@@ -115,14 +150,22 @@ class ParallelImagePuller(ImagePuller):
     def __init__(self, env: simpy.Environment, max_parallel: int | None = None) -> None:
         super().__init__(env)
         self.max_parallel = max_parallel
-        self.tokens = simpy.Resource(env, capacity=max_parallel) if max_parallel else None
+        self.tokens = _Tokens(env, max_parallel) if max_parallel else None
 
     def pull(self, run: PullRun) -> Generator[simpy.Event, Any, Any]:
         if self.tokens is None:
             return (yield from self._run(run))
-        with self.tokens.request() as token:  # FIFO, unbounded wait, as a Go channel send
-            yield token
+        waiting = self.tokens.take()  # FIFO, unbounded wait, as a Go channel send
+        if waiting is not None:
+            try:
+                yield waiting
+            except BaseException:
+                self.tokens.withdraw(waiting)
+                raise
+        try:
             return (yield from self._run(run))
+        finally:
+            self.tokens.give_back()
 
 
 def make_puller(
