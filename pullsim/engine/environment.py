@@ -12,7 +12,8 @@ from __future__ import annotations
 from heapq import heappop, heappush
 
 import simpy
-from simpy.events import URGENT
+from simpy.core import EmptySchedule, StopSimulation
+from simpy.events import URGENT, EventPriority
 
 __all__ = ["Environment", "WakeUp"]
 
@@ -39,8 +40,33 @@ class Environment(simpy.Environment):
         return super().peek()
 
     def step(self) -> None:
-        self._drop_cancelled()
-        super().step()
+        """``simpy.Environment.step`` with the cancelled wake-ups dropped inline (this runs once
+        per event, millions of times in a cluster run: one call instead of three)."""
+        queue = self._queue
+        try:
+            entry = queue[0]
+            event = entry[3]
+            while type(event) is WakeUp and event.cancelled:
+                heappop(queue)
+                entry = queue[0]
+                event = entry[3]
+        except IndexError:
+            raise EmptySchedule from None
+        heappop(queue)
+        self._now = entry[0]
+        # As simpy's step: callbacks taken off first; a StopSimulation re-queues the rest.
+        callbacks, event.callbacks = event.callbacks, None
+        try:
+            for callback in callbacks:
+                callback(event)
+        except StopSimulation:
+            event.callbacks = callbacks[callbacks.index(callback) + 1 :]
+            self.schedule(event, EventPriority(-1))
+            raise
+        if not event._ok and not hasattr(event, "_defused"):
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc
 
     def urgent_at(self, time: float) -> simpy.Event:
         """An event that fires at the absolute ``time`` before the ordinary events of that
