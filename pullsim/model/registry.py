@@ -214,7 +214,8 @@ class Registry:
         self.cached_blobs: set[str] = set()
         self.cached_manifests: set[str] = set()
         self._pulls: dict[str, deque[float]] = {}
-        self.requests: list[dict[str, Any]] = []  # one row per request answered
+        # One row per request answered, as a tuple (a cluster run answers millions).
+        self._requests: list[tuple] = []
 
     # ---------------------------------------------------------------- contents
     def push(self, image: Image, *tags: str) -> None:
@@ -246,17 +247,16 @@ class Registry:
             return f"https://{self.config.endpoint}/v2/{ref.repository}/blobs/"
         return f"https://{self.config.endpoint}/v2/{ref.repository}/manifests/{what}"
 
+    _REQUEST_FIELDS = ("time_s", "registry", "client", "request", "repository", "status")
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """Every request answered so far, in order: time_s, registry, client, request
+        (challenge, token, head, get, blob), repository, status."""
+        return [dict(zip(self._REQUEST_FIELDS, row, strict=True)) for row in self._requests]
+
     def _log(self, kind: str, client: str, ref: ImageReference, status: int) -> None:
-        self.requests.append(
-            {
-                "time_s": self.env.now,
-                "registry": self.host,
-                "client": client,
-                "request": kind,
-                "repository": ref.repository,
-                "status": status,
-            }
-        )
+        self._requests.append((self.env.now, self.host, client, kind, ref.repository, status))
 
     def _request(
         self, kind: str, client: str, ref: ImageReference, url: str
