@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator, Iterable, Mapping
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 import numpy as np
@@ -50,6 +50,9 @@ from pullsim.model.scheduler import Scheduler
 from pullsim.model.workloads import RunningWorkload, RunningWorkloadSpec
 
 __all__ = ["Cluster", "ClusterNode", "scaled_value"]
+
+# The PodSpec fields a pod copies from its admitted template, all but its name.
+POD_SPEC_FIELDS = tuple(field for field in fields(PodSpec) if field.init and field.name != "name")
 
 
 def scaled_value(value: int | str, total: int, *, round_up: bool) -> int:
@@ -114,6 +117,8 @@ class Cluster:
         self.running_workloads: list[RunningWorkload] = []
         self._running_specs: list[tuple[RunningWorkloadSpec, Callable[[str], bool]]] = []
         self._names: dict[str, int] = {}
+        # id(template) -> (template, service accounts, admitted fields but the name)
+        self._admitted: dict[int, tuple[PodSpec, tuple[ServiceAccount, ...], dict[str, Any]]] = {}
 
     # ------------------------------------------------------------------ nodes
     def add_node(
@@ -226,21 +231,19 @@ class Cluster:
         """Create, admit and schedule one pod of ``workload`` now (None when admission fails)."""
         template = template or workload.pod_template
         name = self._pod_name(workload, node)
-        try:
-            spec = admit_pod(replace(template, name=name), self.service_accounts)
-        except ServiceAccountAdmissionError as error:
-            self.records.events.append(
-                {
-                    "time_s": self.env.now,
-                    "node": "",
-                    "object": f"{workload.kind.lower()}/{workload.namespace}/{workload.name}",
-                    "container": "",
-                    "type": "Warning",
-                    "reason": "FailedCreate",
-                    "message": f"Error creating: {error}",
-                }
-            )
-            return None
+        # Admission depends on the template and the ServiceAccounts, not on the pod's name:
+        # admitted once per template, each pod is the admitted template renamed.
+        admitted = self._admitted.get(id(template))
+        if (
+            admitted is not None
+            and admitted[0] is template
+            and admitted[1] is self.service_accounts
+        ):
+            spec = PodSpec(**admitted[2], name=name)
+        else:
+            spec = self._admit(workload, template, name)
+            if spec is None:
+                return None
         if node is not None:
             spec = replace(spec, node_name=node)
         pod = Pod(
@@ -269,6 +272,28 @@ class Cluster:
                 }
             )
         return pod
+
+    def _admit(self, workload: Workload, template: PodSpec, name: str) -> PodSpec | None:
+        """ServiceAccount admission of a pod of ``template`` named ``name``; a rejection is a
+        FailedCreate event of the workload (None)."""
+        try:
+            spec = admit_pod(replace(template, name=name), self.service_accounts)
+        except ServiceAccountAdmissionError as error:
+            self.records.events.append(
+                {
+                    "time_s": self.env.now,
+                    "node": "",
+                    "object": f"{workload.kind.lower()}/{workload.namespace}/{workload.name}",
+                    "container": "",
+                    "type": "Warning",
+                    "reason": "FailedCreate",
+                    "message": f"Error creating: {error}",
+                }
+            )
+            return None
+        values = {field.name: getattr(spec, field.name) for field in POD_SPEC_FIELDS}
+        self._admitted[id(template)] = (template, self.service_accounts, values)
+        return spec
 
     def _place(self, pod: Pod) -> bool:
         if pod.spec.node_name:
