@@ -253,7 +253,6 @@ class Cluster:
             workload_kind=workload.kind,
             workload=workload.name,
             created_s=self.env.now,
-            ready_event=self.env.event(),
             revision=revision,
             run_seconds=dict(run_seconds or {}),
         )
@@ -429,7 +428,7 @@ class Cluster:
                     self.delete_pod(pod)
                 if any(p.deleted_s is not None for p in old):
                     continue  # deletions free room for more new pods at once
-                waiting = [p.ready_event for p in new if p.ready_s is None]
+                waiting = [p.ready_event(self.env) for p in new if p.ready_s is None]
                 if not waiting:
                     return
                 yield self.env.any_of(waiting)

@@ -40,7 +40,6 @@ class Pod:
     workload_kind: str
     workload: str
     created_s: float
-    ready_event: simpy.Event
     revision: int = 0
     """Rolling updates: 0 for the first template, then 1, 2, ..."""
     run_seconds: Mapping[str, float] = field(default_factory=dict)
@@ -54,6 +53,21 @@ class Pod:
     containers: dict[str, ContainerState] = field(default_factory=dict)
     syncs: int = 0
     process: Any = None
+    _ready_event: simpy.Event | None = field(default=None, repr=False, compare=False)
+
+    def ready_event(self, env: simpy.Environment) -> simpy.Event:
+        """An event that fires (value: the pod) when the pod becomes ready; made only when
+        someone waits (a rolling update does, a burst of 150,000 pods does not)."""
+        if self._ready_event is None:
+            self._ready_event = env.event()
+            if self.ready_s is not None:
+                self._ready_event.succeed(self)
+        return self._ready_event
+
+    def mark_ready(self, now: float) -> None:
+        self.ready_s = now
+        if self._ready_event is not None and not self._ready_event.triggered:
+            self._ready_event.succeed(self)
 
     @property
     def namespace(self) -> str:

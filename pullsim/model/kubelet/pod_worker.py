@@ -136,8 +136,7 @@ class Kubelet:
             while True:
                 pod.syncs += 1
                 if (yield from self._sync(pod)):
-                    pod.ready_s = self.env.now
-                    pod.ready_event.succeed(pod)
+                    pod.mark_ready(self.env.now)
                     if self.on_pod_ready is not None:
                         self.on_pod_ready(pod)
                     return
