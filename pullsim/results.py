@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from itertools import repeat
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pandas.arrays import ArrowStringArray
 
 from pullsim.model.workloads import share_intervals, summarise_intervals
 
@@ -138,18 +142,111 @@ SUMMARY_COLUMNS = {
 }
 
 
-def _frame(rows: list[dict[str, Any]] | dict[str, list], columns: dict[str, str], ids) -> Any:
+def _frame(
+    rows: list[dict[str, Any]] | dict[str, Any],
+    columns: dict[str, str],
+    ids,
+    extra: dict[str, list] | None = None,
+) -> Any:
+    """The frame of ``rows`` (dicts, a missing key is None) or of a dict of columns (lists or
+    numpy arrays; a numpy array of the column's dtype that is not a view is taken over, not
+    copied: pass distinct arrays the caller drops), ``extra`` columns replacing the rows'
+    values, with exactly ``columns`` and their dtypes after the ``ids`` columns.
+
+    Column by column, each finished and its input list dropped before the next (no second copy
+    of every row), straight to numpy or pyarrow for the plain values a run produces (str, float,
+    int, bool, None); anything else goes through the generic pandas conversion
+    (:func:`_frame_generic`), which defines the result."""
+    extra = extra or {}
     if isinstance(rows, list):
-        # Column by column: much faster than pandas' list-of-dicts path for large runs.
-        if rows:
-            rows = {column: [row.get(column) for row in rows] for column in columns}
+        if not all(type(row) is dict for row in rows):
+            return _frame_generic(_merged(rows, extra), columns, ids)
+        length = len(rows)
+    else:
+        values = [rows[c] for c in columns if c in rows]
+        if not rows or len(values) < len(columns) or extra:
+            return _frame_generic(rows, columns, ids)
+        if not all(isinstance(v, (list, np.ndarray, pa.Array)) for v in values):
+            return _frame_generic(rows, columns, ids)
+        length = len(values[0])
+        if any(len(v) != length or getattr(v, "ndim", 1) != 1 for v in values):
+            return _frame_generic(rows, columns, ids)
+    if any(len(values) != length for values in extra.values()):
+        raise ValueError("extra columns must have one value per row")
+    scenario, strategy, seed = ids
+    data = {
+        "scenario": _repeated(scenario, length),
+        "strategy": _repeated(strategy, length),
+        "seed": np.full(length, seed, dtype="int64"),
+    }
+    for column, dtype in columns.items():
+        if column in extra:
+            values = extra[column]
+        elif isinstance(rows, list):
+            values = list(map(dict.get, rows, repeat(column)))
         else:
-            rows = {column: [] for column in columns}
-    frame = pd.DataFrame({column: rows.get(column) for column in columns} if rows else {})
-    for column in columns:
-        if column not in frame.columns:
-            frame[column] = None
-    frame = frame[list(columns)]
+            values = rows[column]
+        data[column] = _column(values, dtype)
+        del values
+    return pd.DataFrame(data, copy=False)
+
+
+def _merged(rows: list, extra: dict[str, list]) -> list:
+    if not extra:
+        return rows
+    return [{**row, **{c: v[i] for c, v in extra.items()}} for i, row in enumerate(rows)]
+
+
+_NONE = type(None)
+_STRINGS = frozenset({str, _NONE})
+_FLOATS = frozenset({float, int, _NONE})
+
+
+def _column(values: list | np.ndarray | pa.Array, dtype: str) -> Any:
+    """One finished column: the array :func:`_generic_column` makes, made faster when the
+    values are plain (this checks the types of all of them, then converts in one call)."""
+    if isinstance(values, pa.Array):
+        if dtype == "string" and values.type == pa.large_string() and not values.null_count:
+            return ArrowStringArray(values)
+        values = values.to_pylist()
+    if isinstance(values, np.ndarray):
+        if dtype != "string" and values.dtype == np.dtype(dtype):
+            # the caller's own array (not a view of another): taken over, as documented
+            return values if values.base is None else values.copy()
+        return _generic_column(values, dtype)
+    types = set(map(type, values))
+    try:
+        if dtype == "string" and types <= _STRINGS:
+            strings = pa.array(values, type=pa.large_string())
+            if strings.null_count:
+                strings = pc.fill_null(strings, "")
+            return ArrowStringArray(strings)
+        if dtype == "float64" and types <= _FLOATS:
+            # pyarrow refuses an int it cannot make an exact float of: the generic path decides.
+            floats = pa.array(values, type=pa.float64()).to_numpy(zero_copy_only=False)
+            return floats if floats.flags.writeable else floats.copy()
+        if dtype == "int64" and types <= {int}:
+            return np.array(values, dtype=np.int64)
+        if dtype == "bool" and types <= {bool}:
+            return np.array(values, dtype=bool)
+    except (pa.ArrowException, OverflowError, TypeError, ValueError):
+        pass
+    return _generic_column(values, dtype)
+
+
+def _generic_column(values: list | np.ndarray, dtype: str) -> Any:
+    frame = pd.DataFrame({"column": values})
+    frame = _converted(frame, {"column": dtype})
+    return frame["column"].array if dtype == "string" else frame["column"].to_numpy(copy=True)
+
+
+def _repeated(text: str, length: int) -> Any:
+    if type(text) is str:
+        return ArrowStringArray(pa.array([text] * length, type=pa.large_string()))
+    return pd.array([text] * length, dtype="string")
+
+
+def _converted(frame: Any, columns: dict[str, str]) -> Any:
     for column, dtype in columns.items():
         if dtype == "string":
             frame[column] = frame[column].fillna("").astype(str).astype("string")
@@ -159,6 +256,23 @@ def _frame(rows: list[dict[str, Any]] | dict[str, list], columns: dict[str, str]
             frame[column] = frame[column].fillna(False).astype(bool)
         else:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    return frame
+
+
+def _frame_generic(
+    rows: list[dict[str, Any]] | dict[str, list], columns: dict[str, str], ids
+) -> Any:
+    """The reference conversion, through pandas' own inference: what :func:`_frame` makes."""
+    if isinstance(rows, list):
+        if rows:
+            rows = {column: [row.get(column) for row in rows] for column in columns}
+        else:
+            rows = {column: [] for column in columns}
+    frame = pd.DataFrame({column: rows.get(column) for column in columns} if rows else {})
+    for column in columns:
+        if column not in frame.columns:
+            frame[column] = None
+    frame = _converted(frame[list(columns)], columns)
     scenario, strategy, seed = ids
     frame.insert(0, "seed", np.full(len(frame), seed, dtype="int64"))
     frame.insert(0, "strategy", pd.array([strategy] * len(frame), dtype="string"))
@@ -177,50 +291,61 @@ def collect(run, scenario: str, strategy: str, seed: int):
     ids = (scenario, strategy, seed)
     cluster = run.cluster
     now = run.env.now
-    pulls = []
-    per_pod: dict[tuple[str, str], dict[str, float]] = defaultdict(
-        lambda: {"waiting": 0.0, "pulling": 0.0, "failures": 0}
-    )
-    for row in cluster.kubelet_pulls:
+    kubelet_pulls = cluster.kubelet_pulls
+    waiting_column, pulling_column = [], []
+    # (namespace, pod) -> [waiting, pulling, failures], summed in pull order
+    per_pod: dict[tuple[str, str], list] = {}
+    for row in kubelet_pulls:
         started = row["started_s"]
-        waiting = started - row["requested_s"] if started is not None else 0.0
-        pulling = row["finished_s"] - started if started is not None else 0.0
-        pulls.append({**row, "waiting_s": waiting, "pulling_s": pulling})
-        totals = per_pod[(row["namespace"], row["pod"])]
-        totals["waiting"] += waiting
-        totals["pulling"] += pulling
-        totals["failures"] += row["outcome"] == "failed"
-    pods = []
-    for pod in cluster.pods:
-        totals = per_pod.get((pod.namespace, pod.name), {"waiting": 0, "pulling": 0, "failures": 0})
-        init_running = sum(
-            (state.finished_s - state.started_s)
-            for state in pod.containers.values()
-            if state.finished_s is not None and state.started_s is not None
-        )
-        pods.append(
-            {
-                "pod": pod.name,
-                "namespace": pod.namespace,
-                "workload_kind": pod.workload_kind,
-                "workload": pod.workload,
-                "revision": pod.revision,
-                "node": pod.node or "",
-                "created_s": pod.created_s,
-                "scheduled_s": _nan(pod.scheduled_s),
-                "sandbox_ready_s": _nan(pod.sandbox_ready_s),
-                "ready_s": _nan(pod.ready_s),
-                "deleted_s": _nan(pod.deleted_s),
-                "startup_s": _nan(pod.ready_s) - pod.created_s,
-                "scheduling_s": _nan(pod.scheduled_s) - pod.created_s,
-                "waiting_s": totals["waiting"],
-                "pulling_s": totals["pulling"],
-                "init_running_s": init_running,
-                "pull_failures": totals["failures"],
-                "syncs": pod.syncs,
-                "final_reason": pod.final_reason,
-            }
-        )
+        if started is not None:
+            waiting = started - row["requested_s"]
+            pulling = row["finished_s"] - started
+        else:
+            waiting = pulling = 0.0
+        waiting_column.append(waiting)
+        pulling_column.append(pulling)
+        key = (row["namespace"], row["pod"])
+        totals = per_pod.get(key)
+        if totals is None:
+            totals = per_pod[key] = [0.0, 0.0, 0]
+        totals[0] += waiting
+        totals[1] += pulling
+        totals[2] += row["outcome"] == "failed"
+    no_pulls = [0, 0, 0]
+    pod_list = cluster.pods
+    pod_totals = [per_pod.get((pod.namespace, pod.name), no_pulls) for pod in pod_list]
+    ready = [_nan(pod.ready_s) for pod in pod_list]
+    scheduled = [_nan(pod.scheduled_s) for pod in pod_list]
+    created = [pod.created_s for pod in pod_list]
+    pods = {
+        "pod": [pod.name for pod in pod_list],
+        "namespace": [pod.namespace for pod in pod_list],
+        "workload_kind": [pod.workload_kind for pod in pod_list],
+        "workload": [pod.workload for pod in pod_list],
+        "revision": [pod.revision for pod in pod_list],
+        "node": [pod.node or "" for pod in pod_list],
+        "created_s": created,
+        "scheduled_s": scheduled,
+        "sandbox_ready_s": [_nan(pod.sandbox_ready_s) for pod in pod_list],
+        "ready_s": ready,
+        "deleted_s": [_nan(pod.deleted_s) for pod in pod_list],
+        "startup_s": [r - c for r, c in zip(ready, created, strict=True)],
+        "scheduling_s": [s - c for s, c in zip(scheduled, created, strict=True)],
+        "waiting_s": [totals[0] for totals in pod_totals],
+        "pulling_s": [totals[1] for totals in pod_totals],
+        "init_running_s": [
+            sum(
+                (state.finished_s - state.started_s)
+                for state in pod.containers.values()
+                if state.finished_s is not None and state.started_s is not None
+            )
+            for pod in pod_list
+        ],
+        "pull_failures": [totals[2] for totals in pod_totals],
+        "syncs": [pod.syncs for pod in pod_list],
+        "final_reason": [pod.final_reason for pod in pod_list],
+    }
+    del pod_totals, ready, scheduled, created
     network = run.network
     usage = network.recorder.link_usage()
     kinds = {link.name: link.kind for link in network.links}
@@ -228,29 +353,56 @@ def collect(run, scenario: str, strategy: str, seed: int):
     duration = np.asarray(usage["end_s"], dtype=float) - np.asarray(usage["start_s"], dtype=float)
     moved = np.asarray(usage["bytes"], dtype=float)
     rates = np.divide(moved, duration, out=np.zeros_like(moved), where=duration > 0)
+    link_names, link_kinds, capacities = _per_link(usage["link"], kinds, capacity)
     links = {
         "start_s": usage["start_s"],
         "end_s": usage["end_s"],
-        "link": usage["link"],
-        "link_kind": [kinds[name] for name in usage["link"]],
+        "link": link_names,
+        "link_kind": link_kinds,
         "label": usage["label"],
         "bytes": moved,
         "rate_bytes_per_s": rates,
-        "utilisation": rates / np.maximum([capacity[n] for n in usage["link"]], 1e-300)
-        if len(moved)
-        else np.zeros(0),
+        "utilisation": rates / np.maximum(capacities, 1e-300) if len(moved) else np.zeros(0),
     }
+    del usage, link_names, link_kinds, capacities
     workload_rows, workload_stats = _workloads(run, now)
     result = SimulationResult(scenario=scenario, strategy=strategy, seed=seed)
     result.pods = _frame(pods, POD_COLUMNS, ids)
-    result.pulls = _frame(pulls, PULL_COLUMNS, ids)
+    del pods
+    result.pulls = _frame(
+        kubelet_pulls,
+        PULL_COLUMNS,
+        ids,
+        extra={"waiting_s": waiting_column, "pulling_s": pulling_column},
+    )
+    del waiting_column, pulling_column
     result.layers = _frame(run.records.layers, LAYER_COLUMNS, ids)
     result.events = _frame(run.records.events, EVENT_COLUMNS, ids)
     result.links = _frame(links, LINK_COLUMNS, ids)
+    del links
     result.workloads = _frame(workload_rows, WORKLOAD_COLUMNS, ids)
     result.extra["workload_stats"] = workload_stats
     result.summary = _summary(result, workload_stats, ids)
     return result
+
+
+def _per_link(names: list, kinds: dict, capacity: dict) -> tuple[Any, Any, Any]:
+    """The ``link`` column, each row's link kind and capacity (as ``[kinds[name] for name in
+    names]`` and ``[capacity[name] ...]``), looked up once per distinct link."""
+    if not names or set(map(type, names)) != {str}:
+        return names, [kinds[name] for name in names], [capacity[name] for name in names]
+    names = pa.array(names, type=pa.large_string())
+    encoded = names.dictionary_encode()
+    distinct = encoded.dictionary.to_pylist()
+    indices = encoded.indices.to_numpy()
+    kind_values = [kinds[name] for name in distinct]
+    if set(map(type, kind_values)) == {str}:
+        link_kinds = pa.array(kind_values, type=pa.large_string()).take(encoded.indices)
+    else:
+        link_kinds = [kind_values[index] for index in indices.tolist()]
+    # np.asarray infers the same dtype from the distinct values as from every row's
+    capacities = np.asarray([capacity[name] for name in distinct])[indices]
+    return names, link_kinds, capacities
 
 
 def _workloads(run, now: float) -> tuple[list[dict], list[dict]]:
