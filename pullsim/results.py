@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -158,10 +158,12 @@ def _frame(
     int, bool, None); anything else goes through the generic pandas conversion
     (:func:`_frame_generic`), which defines the result."""
     extra = extra or {}
+    converted = {}
     if isinstance(rows, list):
-        if not all(type(row) is dict for row in rows):
+        if not set(map(type, rows)) <= {dict}:
             return _frame_generic(_merged(rows, extra), columns, ids)
         length = len(rows)
+        converted = _row_columns(rows, {c: d for c, d in columns.items() if c not in extra})
     else:
         values = [rows[c] for c in columns if c in rows]
         if not rows or len(values) < len(columns) or extra:
@@ -180,6 +182,9 @@ def _frame(
         "seed": np.full(length, seed, dtype="int64"),
     }
     for column, dtype in columns.items():
+        if column in converted:
+            data[column] = converted.pop(column)
+            continue
         if column in extra:
             values = extra[column]
         elif isinstance(rows, list):
@@ -200,6 +205,59 @@ def _merged(rows: list, extra: dict[str, list]) -> list:
 _NONE = type(None)
 _STRINGS = frozenset({str, _NONE})
 _FLOATS = frozenset({float, int, _NONE})
+_PLAIN = frozenset({str, float, int, _NONE})
+
+
+def _row_columns(rows: list[dict], columns: dict[str, str]) -> dict[str, Any]:
+    """The string, float64 and int64 ``columns`` of ``rows`` from pyarrow conversions that read
+    each row once (reading them column by column walks every row again for each column, and
+    rows scattered over the heap make that walk the cost), or ``{}`` when a value of a row is
+    not a str, float, int or None, or pyarrow refuses one (the caller then goes column by
+    column). A column missing from the answer is left to the caller too.
+
+    pyarrow takes str and None for a string column; float, int (made exactly a float, else
+    refused) and None for a float64 one; int64 columns are read as float64 the same way and
+    finished like pandas does (missing -1, then truncated), which is exact since pyarrow refuses
+    an int beyond 2**53. Rows go in slices of ``_SLICE``: the type check then leaves a slice's
+    rows in the CPU cache for the conversion."""
+    wanted = {c: d for c, d in columns.items() if d in ("string", "float64", "int64")}
+    if not rows or not wanted:
+        return {}
+    fields = [(c, pa.large_string() if d == "string" else pa.float64()) for c, d in wanted.items()]
+    struct = pa.struct(fields)
+    pieces: list[list] = [[] for _ in fields]
+    for start in range(0, len(rows), _SLICE):
+        part = rows[start : start + _SLICE]
+        if not set(map(type, chain.from_iterable(map(dict.values, part)))) <= _PLAIN:
+            return {}
+        try:
+            children = pa.array(part, type=struct).flatten()
+        except (pa.ArrowException, OverflowError, TypeError, ValueError):
+            return {}
+        for piece, child in zip(pieces, children, strict=True):
+            piece.append(child)
+    converted = {}
+    for (column, dtype), piece in zip(wanted.items(), pieces, strict=True):
+        values = pa.concat_arrays(piece) if len(piece) > 1 else piece[0]
+        piece.clear()
+        if dtype == "string":
+            if values.null_count:
+                values = pc.fill_null(values, "")
+            converted[column] = ArrowStringArray(values)
+            continue
+        floats = values.to_numpy(zero_copy_only=False)
+        del values
+        if dtype == "float64":
+            converted[column] = floats if floats.flags.writeable else floats.copy()
+            continue
+        floats = np.where(np.isnan(floats), -1.0, floats)
+        # pandas refuses inf; numpy's cast of a float beyond int64 is not pandas' to copy
+        if (np.abs(floats) < 2.0**63).all():
+            converted[column] = floats.astype(np.int64)
+    return converted
+
+
+_SLICE = 2000
 
 
 def _column(values: list | np.ndarray | pa.Array, dtype: str) -> Any:
@@ -242,7 +300,7 @@ def _generic_column(values: list | np.ndarray, dtype: str) -> Any:
 
 def _repeated(text: str, length: int) -> Any:
     if type(text) is str:
-        return ArrowStringArray(pa.array([text] * length, type=pa.large_string()))
+        return ArrowStringArray(pa.repeat(pa.scalar(text, type=pa.large_string()), length))
     return pd.array([text] * length, dtype="string")
 
 
