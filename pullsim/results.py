@@ -8,6 +8,7 @@ Only this module (and plots) imports pandas; the simulation core hands over plai
 from __future__ import annotations
 
 import math
+import operator
 from collections import defaultdict
 from itertools import chain, repeat
 from typing import Any
@@ -209,17 +210,27 @@ _PLAIN = frozenset({str, float, int, _NONE})
 
 
 def _row_columns(rows: list[dict], columns: dict[str, str]) -> dict[str, Any]:
-    """The string, float64 and int64 ``columns`` of ``rows`` from pyarrow conversions that read
-    each row once (reading them column by column walks every row again for each column, and
-    rows scattered over the heap make that walk the cost), or ``{}`` when a value of a row is
-    not a str, float, int or None, or pyarrow refuses one (the caller then goes column by
-    column). A column missing from the answer is left to the caller too.
+    """The string, float64 and int64 ``columns`` of ``rows``, finished (:func:`_row_arrays`,
+    :func:`_finished`); a column missing from the answer is left to the caller."""
+    arrays = _row_arrays(rows, columns)
+    converted = {}
+    for column in list(arrays):
+        finished = _finished(arrays.pop(column), columns[column])
+        if finished is not None:
+            converted[column] = finished
+    return converted
+
+
+def _row_arrays(rows: list[dict], columns: dict[str, str]) -> dict[str, pa.Array]:
+    """The string and float64 ``columns`` of ``rows``, int64 ones as float64 (nulls kept), from
+    pyarrow conversions that read each row once (reading them column by column walks every row
+    again for each column, and rows scattered over the heap make that walk the cost); ``{}``
+    when a value of a row is not a str, float, int or None, or pyarrow refuses one (the caller
+    then goes column by column).
 
     pyarrow takes str and None for a string column; float, int (made exactly a float, else
-    refused) and None for a float64 one; int64 columns are read as float64 the same way and
-    finished like pandas does (missing -1, then truncated), which is exact since pyarrow refuses
-    an int beyond 2**53. Rows go in slices of ``_SLICE``: the type check then leaves a slice's
-    rows in the CPU cache for the conversion."""
+    refused: an int beyond 2**53) and None for a float64 one. Rows go in slices of ``_SLICE``:
+    the type check then leaves a slice's rows in the CPU cache for the conversion."""
     wanted = {c: d for c, d in columns.items() if d in ("string", "float64", "int64")}
     if not rows or not wanted:
         return {}
@@ -236,25 +247,30 @@ def _row_columns(rows: list[dict], columns: dict[str, str]) -> dict[str, Any]:
             return {}
         for piece, child in zip(pieces, children, strict=True):
             piece.append(child)
-    converted = {}
-    for (column, dtype), piece in zip(wanted.items(), pieces, strict=True):
-        values = pa.concat_arrays(piece) if len(piece) > 1 else piece[0]
+    arrays = {}
+    for column, piece in zip(wanted, pieces, strict=True):
+        arrays[column] = pa.concat_arrays(piece) if len(piece) > 1 else piece[0]
         piece.clear()
-        if dtype == "string":
-            if values.null_count:
-                values = pc.fill_null(values, "")
-            converted[column] = ArrowStringArray(values)
-            continue
-        floats = values.to_numpy(zero_copy_only=False)
-        del values
-        if dtype == "float64":
-            converted[column] = floats if floats.flags.writeable else floats.copy()
-            continue
-        floats = np.where(np.isnan(floats), -1.0, floats)
-        # pandas refuses inf; numpy's cast of a float beyond int64 is not pandas' to copy
-        if (np.abs(floats) < 2.0**63).all():
-            converted[column] = floats.astype(np.int64)
-    return converted
+    return arrays
+
+
+def _finished(values: pa.Array, dtype: str) -> Any:
+    """A column of :func:`_row_arrays` as the frame holds it: strings with "" for None, floats
+    with NaN, int64 (read as float64) finished like pandas does: missing -1, then truncated
+    (exact: every int pyarrow took is exactly a float); None when pandas would refuse (inf) or
+    numpy's cast is not pandas' to copy (beyond int64): the caller's generic path decides."""
+    if dtype == "string":
+        if values.null_count:
+            values = pc.fill_null(values, "")
+        return ArrowStringArray(values)
+    floats = values.to_numpy(zero_copy_only=False)
+    del values
+    if dtype == "float64":
+        return floats if floats.flags.writeable else floats.copy()
+    floats = np.where(np.isnan(floats), -1.0, floats)
+    if (np.abs(floats) < 2.0**63).all():
+        return floats.astype(np.int64)
+    return None
 
 
 _SLICE = 2000
@@ -263,6 +279,8 @@ _SLICE = 2000
 def _column(values: list | np.ndarray | pa.Array, dtype: str) -> Any:
     """One finished column: the array :func:`_generic_column` makes, made faster when the
     values are plain (this checks the types of all of them, then converts in one call)."""
+    if isinstance(values, ArrowStringArray) and dtype == "string":
+        return values
     if isinstance(values, pa.Array):
         if dtype == "string" and values.type == pa.large_string() and not values.null_count:
             return ArrowStringArray(values)
@@ -350,34 +368,16 @@ def collect(run, scenario: str, strategy: str, seed: int):
     cluster = run.cluster
     now = run.env.now
     kubelet_pulls = cluster.kubelet_pulls
-    waiting_column, pulling_column = [], []
-    # (namespace, pod) -> [waiting, pulling, failures], summed in pull order
-    per_pod: dict[tuple[str, str], list] = {}
-    for row in kubelet_pulls:
-        started = row["started_s"]
-        if started is not None:
-            waiting = started - row["requested_s"]
-            pulling = row["finished_s"] - started
-        else:
-            waiting = pulling = 0.0
-        waiting_column.append(waiting)
-        pulling_column.append(pulling)
-        key = (row["namespace"], row["pod"])
-        totals = per_pod.get(key)
-        if totals is None:
-            totals = per_pod[key] = [0.0, 0.0, 0]
-        totals[0] += waiting
-        totals[1] += pulling
-        totals[2] += row["outcome"] == "failed"
-    no_pulls = [0, 0, 0]
     pod_list = cluster.pods
-    pod_totals = [per_pod.get((pod.namespace, pod.name), no_pulls) for pod in pod_list]
+    pod_names = [pod.name for pod in pod_list]
+    pod_namespaces = [pod.namespace for pod in pod_list]
+    pulls, pod_pulls = _pulls(kubelet_pulls, pod_namespaces, pod_names)
     ready = [_nan(pod.ready_s) for pod in pod_list]
     scheduled = [_nan(pod.scheduled_s) for pod in pod_list]
     created = [pod.created_s for pod in pod_list]
     pods = {
-        "pod": [pod.name for pod in pod_list],
-        "namespace": [pod.namespace for pod in pod_list],
+        "pod": pod_names,
+        "namespace": pod_namespaces,
         "workload_kind": [pod.workload_kind for pod in pod_list],
         "workload": [pod.workload for pod in pod_list],
         "revision": [pod.revision for pod in pod_list],
@@ -389,8 +389,8 @@ def collect(run, scenario: str, strategy: str, seed: int):
         "deleted_s": [_nan(pod.deleted_s) for pod in pod_list],
         "startup_s": [r - c for r, c in zip(ready, created, strict=True)],
         "scheduling_s": [s - c for s, c in zip(scheduled, created, strict=True)],
-        "waiting_s": [totals[0] for totals in pod_totals],
-        "pulling_s": [totals[1] for totals in pod_totals],
+        "waiting_s": pod_pulls[0],
+        "pulling_s": pod_pulls[1],
         "init_running_s": [
             sum(
                 (state.finished_s - state.started_s)
@@ -399,11 +399,11 @@ def collect(run, scenario: str, strategy: str, seed: int):
             )
             for pod in pod_list
         ],
-        "pull_failures": [totals[2] for totals in pod_totals],
+        "pull_failures": pod_pulls[2],
         "syncs": [pod.syncs for pod in pod_list],
         "final_reason": [pod.final_reason for pod in pod_list],
     }
-    del pod_totals, ready, scheduled, created
+    del pod_names, pod_namespaces, pod_pulls, ready, scheduled, created
     network = run.network
     usage = network.recorder.link_usage()
     kinds = {link.name: link.kind for link in network.links}
@@ -427,13 +427,8 @@ def collect(run, scenario: str, strategy: str, seed: int):
     result = SimulationResult(scenario=scenario, strategy=strategy, seed=seed)
     result.pods = _frame(pods, POD_COLUMNS, ids)
     del pods
-    result.pulls = _frame(
-        kubelet_pulls,
-        PULL_COLUMNS,
-        ids,
-        extra={"waiting_s": waiting_column, "pulling_s": pulling_column},
-    )
-    del waiting_column, pulling_column
+    result.pulls = _frame(kubelet_pulls, PULL_COLUMNS, ids, extra=pulls)
+    del pulls
     result.layers = _frame(run.records.layers, LAYER_COLUMNS, ids)
     result.events = _frame(run.records.events, EVENT_COLUMNS, ids)
     result.links = _frame(links, LINK_COLUMNS, ids)
@@ -442,6 +437,115 @@ def collect(run, scenario: str, strategy: str, seed: int):
     result.extra["workload_stats"] = workload_stats
     result.summary = _summary(result, workload_stats, ids)
     return result
+
+
+_PULL_INPUTS = ("requested_s", "started_s", "finished_s", "namespace", "pod", "outcome")
+
+
+def _pulls(rows: list[dict], pod_namespaces: list, pod_names: list) -> tuple[dict, tuple]:
+    """The pulls' columns for :func:`_frame` (``extra``: at least ``waiting_s`` and
+    ``pulling_s``), and each pod's summed ``waiting_s``, ``pulling_s`` and failed pulls over the
+    pulls of its (namespace, name), in pull order (0 without pulls).
+
+    :func:`_pulls_by_row` defines them; when every pull row has plain values and the keys it
+    reads (and no pull's requested or finished time is missing once started), the same
+    arithmetic runs on the converted columns instead: float64 subtraction of the exactly
+    converted values, the same sums in the same order (``np.bincount`` adds each pod's weights
+    in row order, from 0.0)."""
+    columns = {c: d for c, d in PULL_COLUMNS.items() if c not in ("waiting_s", "pulling_s")}
+    arrays = _row_arrays(rows, columns)
+    if not (
+        set(_PULL_INPUTS) <= arrays.keys()
+        and set(map(type, pod_namespaces)) <= {str}
+        and set(map(type, pod_names)) <= {str}
+        and all(map(operator.ge, map(dict.keys, rows), repeat(_PULL_INPUTS_SET)))
+        and not arrays["namespace"].null_count
+        and not arrays["pod"].null_count
+    ):
+        return _pulls_by_row(rows, pod_namespaces, pod_names)
+    missing = arrays["started_s"].is_null().to_numpy(zero_copy_only=False)
+    started = arrays["started_s"].to_numpy(zero_copy_only=False)
+    requested = arrays["requested_s"].to_numpy(zero_copy_only=False)
+    finished = arrays["finished_s"].to_numpy(zero_copy_only=False)
+    if (arrays["requested_s"].is_null().to_numpy(zero_copy_only=False) & ~missing).any() or (
+        arrays["finished_s"].is_null().to_numpy(zero_copy_only=False) & ~missing
+    ).any():
+        return _pulls_by_row(rows, pod_namespaces, pod_names)  # it raises, as it should
+    with np.errstate(invalid="ignore"):
+        waiting = np.where(missing, 0.0, started - requested)
+        pulling = np.where(missing, 0.0, finished - started)
+    failed = pc.fill_null(pc.equal(arrays["outcome"], "failed"), False)
+    groups = _keys(arrays["namespace"], arrays["pod"]).dictionary_encode()
+    group = groups.indices.to_numpy().astype(np.intp)
+    count = len(groups.dictionary)
+    waiting_sums = np.bincount(group, weights=waiting, minlength=count)
+    pulling_sums = np.bincount(group, weights=pulling, minlength=count)
+    failures = np.bincount(group[failed.to_numpy(zero_copy_only=False)], minlength=count)
+    where = _keys(
+        pa.array(pod_namespaces, type=pa.large_string()),
+        pa.array(pod_names, type=pa.large_string()),
+    )
+    where = pc.fill_null(pc.index_in(where, value_set=groups.dictionary), -1).to_numpy()
+    found = where >= 0
+    where = np.where(found, where, 0)
+    per_pod = (
+        np.where(found, waiting_sums[where], 0.0) if count else np.zeros(len(where)),
+        np.where(found, pulling_sums[where], 0.0) if count else np.zeros(len(where)),
+        np.where(found, failures[where], 0).astype(np.int64)
+        if count
+        else np.zeros(len(where), dtype=np.int64),
+    )
+    columns = {c: arrays.pop(c) for c in list(arrays)}
+    for column in list(columns):
+        finished_column = _finished(columns[column], PULL_COLUMNS[column])
+        if finished_column is None:
+            del columns[column]
+        else:
+            columns[column] = finished_column
+    columns["waiting_s"] = waiting
+    columns["pulling_s"] = pulling
+    return columns, per_pod
+
+
+_PULL_INPUTS_SET = frozenset(_PULL_INPUTS)
+
+
+def _keys(namespaces: pa.Array, names: pa.Array) -> pa.Array:
+    """One string per (namespace, name), equal only for equal pairs: "<len(namespace)>:
+    namespace:name"."""
+    lengths = pc.cast(pc.utf8_length(namespaces), pa.large_string())
+    return pc.binary_join_element_wise(
+        lengths, namespaces, names, pa.scalar(":", type=pa.large_string())
+    )
+
+
+def _pulls_by_row(rows: list[dict], pod_namespaces: list, pod_names: list) -> tuple[dict, tuple]:
+    waiting_column, pulling_column = [], []
+    # (namespace, pod) -> [waiting, pulling, failures], summed in pull order
+    per_pod: dict[tuple[str, str], list] = {}
+    for row in rows:
+        started = row["started_s"]
+        if started is not None:
+            waiting = started - row["requested_s"]
+            pulling = row["finished_s"] - started
+        else:
+            waiting = pulling = 0.0
+        waiting_column.append(waiting)
+        pulling_column.append(pulling)
+        key = (row["namespace"], row["pod"])
+        totals = per_pod.get(key)
+        if totals is None:
+            totals = per_pod[key] = [0.0, 0.0, 0]
+        totals[0] += waiting
+        totals[1] += pulling
+        totals[2] += row["outcome"] == "failed"
+    no_pulls = [0, 0, 0]
+    pod_totals = [
+        per_pod.get((namespace, name), no_pulls)
+        for namespace, name in zip(pod_namespaces, pod_names, strict=True)
+    ]
+    totals_columns = tuple([totals[i] for totals in pod_totals] for i in range(3))
+    return {"waiting_s": waiting_column, "pulling_s": pulling_column}, totals_columns
 
 
 def _per_link(names: list, kinds: dict, capacity: dict) -> tuple[Any, Any, Any]:
