@@ -204,7 +204,6 @@ def _merged(rows: list, extra: dict[str, list]) -> list:
 
 
 _NONE = type(None)
-_STRINGS = frozenset({str, _NONE})
 _FLOATS = frozenset({float, int, _NONE})
 _PLAIN = frozenset({str, float, int, _NONE})
 
@@ -290,13 +289,15 @@ def _column(values: list | np.ndarray | pa.Array, dtype: str) -> Any:
             # the caller's own array (not a view of another): taken over, as documented
             return values if values.base is None else values.copy()
         return _generic_column(values, dtype)
+    if dtype == "string":
+        strings = _strings(values)
+        if strings is None:
+            return _generic_column(values, dtype)
+        if strings.null_count:
+            strings = pc.fill_null(strings, "")
+        return ArrowStringArray(strings)
     types = set(map(type, values))
     try:
-        if dtype == "string" and types <= _STRINGS:
-            strings = pa.array(values, type=pa.large_string())
-            if strings.null_count:
-                strings = pc.fill_null(strings, "")
-            return ArrowStringArray(strings)
         if dtype == "float64" and types <= _FLOATS:
             # pyarrow refuses an int it cannot make an exact float of: the generic path decides.
             floats = pa.array(values, type=pa.float64()).to_numpy(zero_copy_only=False)
@@ -308,6 +309,23 @@ def _column(values: list | np.ndarray | pa.Array, dtype: str) -> Any:
     except (pa.ArrowException, OverflowError, TypeError, ValueError):
         pass
     return _generic_column(values, dtype)
+
+
+def _strings(values: list) -> pa.Array | None:
+    """``values`` as a large_string array (None: null) when every one is a str or None, else
+    None. pyarrow's own inference checks that: it makes a string array of str (subclasses
+    included, by content, as pandas does) and None only (bytes: binary; anything else: another
+    type or an error)."""
+    try:
+        strings = pa.array(values)
+    except (pa.ArrowException, OverflowError, TypeError, ValueError):
+        return None
+    if not isinstance(strings, pa.Array) or strings.type not in _STRING_TYPES:
+        return None
+    return strings if strings.type == pa.large_string() else strings.cast(pa.large_string())
+
+
+_STRING_TYPES = (pa.string(), pa.large_string(), pa.null())
 
 
 def _generic_column(values: list | np.ndarray, dtype: str) -> Any:
