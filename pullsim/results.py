@@ -224,8 +224,8 @@ def _row_arrays(rows: list[dict], columns: dict[str, str]) -> dict[str, pa.Array
     """The string and float64 ``columns`` of ``rows``, int64 ones as float64 (nulls kept), from
     pyarrow conversions that read each row once (reading them column by column walks every row
     again for each column, and rows scattered over the heap make that walk the cost); ``{}``
-    when a value of a row is not a str, float, int or None, or pyarrow refuses one (the caller
-    then goes column by column).
+    when a row is not a dict (exactly), a value of a row is not a str, float, int or None, or
+    pyarrow refuses one (the caller then goes column by column).
 
     pyarrow takes str and None for a string column; float, int (made exactly a float, else
     refused: an int beyond 2**53) and None for a float64 one. Rows go in slices of ``_SLICE``:
@@ -238,6 +238,8 @@ def _row_arrays(rows: list[dict], columns: dict[str, str]) -> dict[str, pa.Array
     pieces: list[list] = [[] for _ in fields]
     for start in range(0, len(rows), _SLICE):
         part = rows[start : start + _SLICE]
+        if not set(map(type, part)) <= {dict}:  # a Mapping, a subclass: read as the caller would
+            return {}
         if not set(map(type, chain.from_iterable(map(dict.values, part)))) <= _PLAIN:
             return {}
         try:
