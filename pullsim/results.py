@@ -508,12 +508,10 @@ def _pulls(rows: list[dict], pod_namespaces: list, pod_names: list) -> tuple[dic
     where = pc.fill_null(pc.index_in(where, value_set=groups.dictionary), -1).to_numpy()
     found = where >= 0
     where = np.where(found, where, 0)
-    per_pod = (
-        np.where(found, waiting_sums[where], 0.0) if count else np.zeros(len(where)),
-        np.where(found, pulling_sums[where], 0.0) if count else np.zeros(len(where)),
-        np.where(found, failures[where], 0).astype(np.int64)
-        if count
-        else np.zeros(len(where), dtype=np.int64),
+    per_pod = (  # rows is not empty here (_row_arrays answers {} for no rows): count >= 1
+        np.where(found, waiting_sums[where], 0.0),
+        np.where(found, pulling_sums[where], 0.0),
+        np.where(found, failures[where], 0).astype(np.int64),
     )
     columns = {c: arrays.pop(c) for c in list(arrays)}
     for column in list(columns):
