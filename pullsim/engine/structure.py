@@ -43,6 +43,8 @@ CAP_GROUP = -1
 CHECK_TOLERANCE = 1e-9
 # An owner whose level is recomputed more often than this in one settling has a cycle.
 _MAX_LEVEL_PASSES = 8
+# At this pass an owner's cycle is looked at for a class that outshares an owner it crosses.
+_CYCLE_PASSES = 3
 # Rounds of repair before giving up on local repair for this update.
 _MAX_REPAIR_ROUNDS = 64
 
@@ -401,14 +403,22 @@ class BottleneckStructure:
             else:
                 pending.links.add(link)
         changed: dict[int, float] = {}
+        unchecked: dict[int, float] = {}  # levels moved since the checks last ran
         for _ in range(_MAX_REPAIR_ROUNDS):
-            settled = self._settle_levels(pending.owners)
+            settled, infeasible = self._settle_levels(pending.owners)
             for owner, old_level in settled.items():
                 changed.setdefault(owner, old_level)
-            failures = self._run_checks(pending, settled)
+                unchecked.setdefault(owner, old_level)
+            if infeasible:
+                # The binding leaves these owners less than nothing: repair it before checking
+                # anything against levels that cannot stand.
+                for owner in infeasible:
+                    self._refill(owner, pending)
+                continue
+            failures = self._run_checks(pending, unchecked)
+            unchecked = {}
             if not failures:
                 break
-            pending.owners = set()
             for failure in failures:
                 self._repair(failure, pending)
                 # A repaired condition is checked again, and re-watched once it holds.
@@ -434,13 +444,26 @@ class BottleneckStructure:
                 foreign_load += load * self._level[other]
         return (self._capacity[owner] - foreign_load) / self._owned_sum[owner]
 
-    def _settle_levels(self, owners: set[int]) -> dict[int, float]:
-        """Recompute levels, lowest first, following owners whose load depends on others."""
+    def _settle_levels(self, owners: set[int]) -> tuple[dict[int, float], list[int]]:
+        """Recompute levels, lowest first, following owners whose load depends on others.
+
+        Returns the old level of every owner whose level changed, and owners whose binding, not
+        level, is wrong, to be refilled before anything is checked:
+
+        - an owner whose load from others exceeds its capacity (a negative level); it keeps
+          its level and is not propagated;
+        - in a cycle of owners whose levels keep moving each other (only possible when a class
+          has a larger share than an owner it crosses: in a max-min allocation such a cycle has
+          equal levels), the owner that such a class over-commits. The settling stops there;
+          what is left of it is put back into ``owners``.
+        """
         changed: dict[int, float] = {}
+        infeasible: set[int] = set()
         passes: dict[int, int] = {}
         queue = [(self._level[owner], owner) for owner in sorted(owners)]
         heapq.heapify(queue)
         queued = set(owners)
+        owners.clear()
         while queue:
             _, owner = heapq.heappop(queue)
             queued.discard(owner)
@@ -452,16 +475,42 @@ class BottleneckStructure:
             level = self._owner_level(owner)
             if not math.isfinite(level):
                 raise StructureChanged("level-not-finite")
-            level = max(level, 0.0) if level > -CHECK_TOLERANCE * self._capacity[owner] else level
+            if level < 0:
+                if level < -CHECK_TOLERANCE * self._capacity[owner]:
+                    infeasible.add(owner)
+                    continue
+                level = 0.0
+            infeasible.discard(owner)
             if level == self._level[owner]:
                 continue
+            if passes[owner] == _CYCLE_PASSES:
+                outshared = self._outshared(owner, level)
+                if outshared:
+                    infeasible.update(outshared)
+                    owners.update(queued)
+                    owners.add(owner)
+                    break
             changed.setdefault(owner, self._level[owner])
             self._set_level(owner, level)
             for dependent in self._dependent_owners[owner]:
                 if dependent not in queued and self._owned_classes[dependent] > 0:
                     queued.add(dependent)
                     heapq.heappush(queue, (self._level[dependent], dependent))
-        return changed
+        return changed, sorted(infeasible)
+
+    def _outshared(self, owner: int, level: float) -> list[int]:
+        """Owners a class has a larger share than, were ``owner`` at ``level``: to refill."""
+        tolerance = CHECK_TOLERANCE * max(level, 1e-300)
+        if any(
+            load and self._owned_classes[other] > 0 and self._level[other] > level + tolerance
+            for other, load in self._foreign[owner].items()
+        ):
+            return [owner]
+        return sorted(
+            dependent
+            for dependent in self._dependent_owners[owner]
+            if self._owned_classes[dependent] > 0 and self._level[dependent] < level - tolerance
+        )
 
     # ----------------------------------------------------------------- checks
     def _run_checks(self, pending: _Pending, settled: dict[int, float]) -> list[tuple]:
@@ -541,13 +590,13 @@ class BottleneckStructure:
         """Re-check the conditions whose threshold this owner's level change crossed."""
         failures: list[tuple] = []
         level = self._level[owner]
-        if level > old_level:
+        # Both directions: between two checks a level may have gone up and come back down.
+        if level != old_level:
             watch = self._up_watch[owner]
             while watch and watch[0][0] < level:
                 _, key, version = heapq.heappop(watch)
                 if self._watch_version.get(key) == version and not self._watch(key):
                     failures.append(key)
-        elif level < old_level:
             watch = self._down_watch[owner]
             while watch and -watch[0][0] > level:
                 _, key, version = heapq.heappop(watch)
