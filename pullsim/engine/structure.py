@@ -62,6 +62,10 @@ class _Pending:
         self.bounds: set[int] = set()  # owners whose ceiling or floor must be checked
         self.watches: list[tuple] = []  # new share conditions to check and place
         self.moved: set[int] = set()  # classes bound to a new group (finish times to re-push)
+        # Levels that refills in the current round of repairs expect for the links they filled
+        # (their settled levels are not known until the round ends): what later refills in
+        # the round take as the share of those links' classes.
+        self.estimates: dict[int, float] = {}
 
     def touch(self, network: BottleneckStructure, k: int) -> None:
         for link, _ in network._class_entries[k]:
@@ -83,7 +87,8 @@ class BottleneckStructure:
         self._owned_by: list[set[int]] = [set() for _ in range(links)]
         self._capped_load: list[float] = [0.0] * links  # per link: load of capped classes
         self._capped_on: list[set[int]] = [set() for _ in range(links)]  # active capped classes
-        self._active_on: list[set[int]] = [set() for _ in range(links)]  # active classes on it
+        # per link: active classes crossing it that are not bound to it
+        self._others_on: list[set[int]] = [set() for _ in range(links)]
         # per link: owner -> count*coefficient*weight
         self._foreign: list[dict[int, float]] = [{} for _ in range(links)]
         self._pair_count: dict[tuple[int, int], int] = {}  # (owner, link) -> classes
@@ -102,7 +107,7 @@ class BottleneckStructure:
         self._owned_by.append(set())
         self._capped_load.append(0.0)
         self._capped_on.append(set())
-        self._active_on.append(set())
+        self._others_on.append(set())
         self._foreign.append({})
         self._dependent_owners.append(set())
         self._ceiling.append(math.inf)
@@ -198,7 +203,7 @@ class BottleneckStructure:
                     if self._pair_count.get((other, link), 0) > 0:
                         self._dependent_owners[other].add(link)
                         self._watch(("share", other, link))
-            elif self._active_on[link]:
+            elif self._others_on[link]:
                 self._watch(("load", link))
 
     # --------------------------------------------------------- class binding
@@ -214,10 +219,11 @@ class BottleneckStructure:
             self._owned_by[group].add(k)
             self._ceiling[group] = min(self._ceiling[group], self._cap[k] / weight)
         for link, coefficient in self._class_entries[k]:
-            self._active_on[link].add(k)
             if group == link:
                 self._owned_sum[link] += count * coefficient * weight
-            elif group == cap_group:
+                continue
+            self._others_on[link].add(k)
+            if group == cap_group:
                 self._capped_load[link] += count * coefficient * self._slope[k]
                 self._capped_on[link].add(k)
                 self._floor[link] = max(self._floor[link], share)
@@ -238,12 +244,13 @@ class BottleneckStructure:
             self._owned_by[group].discard(k)
         # Running sums drift by rounding; when the last contributor leaves, they are exactly 0.
         for link, coefficient in self._class_entries[k]:
-            self._active_on[link].discard(k)
             if group == link:
                 self._owned_sum[link] -= count * coefficient * weight
                 if self._owned_classes[link] == 0:
                     self._owned_sum[link] = 0.0
-            elif group == cap_group:
+                continue
+            self._others_on[link].discard(k)
+            if group == cap_group:
                 self._capped_load[link] -= count * coefficient * self._slope[k]
                 self._capped_on[link].discard(k)
                 if not self._capped_on[link]:
@@ -409,6 +416,7 @@ class BottleneckStructure:
             for owner, old_level in settled.items():
                 changed.setdefault(owner, old_level)
                 unchecked.setdefault(owner, old_level)
+            pending.estimates = {}
             if infeasible:
                 # The binding leaves these owners less than nothing: repair it before checking
                 # anything against levels that cannot stand.
@@ -614,43 +622,47 @@ class BottleneckStructure:
         elif kind == "bounds":
             self._fix_bounds(failure[1], pending)
 
-    def _share(self, k: int) -> float:
-        group = self._group[k]
-        if group == CAP_GROUP:
-            return self._cap[k] / self._weight[k]
-        return self._level[group]
-
     def _refill(self, link: int, pending: _Pending) -> None:
         """Water-fill one link over the classes crossing it; bind those above its level to it.
 
         Classes already bound to the link stay; the others, in falling order of share, join
-        while their share is above the level the link would give its classes.
+        while their share is above the level the link would give its classes. Only the classes
+        not bound to the link are looked at: a registry is crossed by thousands of classes, but
+        most of them are bound to it and are counted by its owned sum.
         """
-        if self._owned_classes[link] == 0 and not self._active_on[link]:
+        others_on = self._others_on[link]
+        if self._owned_classes[link] == 0 and not others_on:
             return
         capacity = self._capacity[link]
         coefficient_of = self._class_coefficient
-        owned_weight = 0.0
+        estimates = pending.estimates
+        level_of = self._level
+        owned_weight = self._owned_sum[link]
         others = []
-        rest_load = 0.0
-        for k in sorted(self._active_on[link]):
-            demand = self._applied_count[k] * coefficient_of[k][link] * self._weight[k]
-            if self._group[k] == link:
-                owned_weight += demand
-            else:
-                share = min(self._share(k), self._cap[k] / self._weight[k])
-                others.append((-share, k, demand))
-                rest_load += demand * share
+        for k in others_on:
+            weight = self._weight[k]
+            share = self._cap[k] / weight
+            group = self._group[k]
+            if group != CAP_GROUP:
+                level = estimates.get(group)
+                share = min(level_of[group] if level is None else level, share)
+            others.append((-share, k, self._applied_count[k] * coefficient_of[k][link] * weight))
         others.sort()
+        rest_load = 0.0
+        for negative_share, _, demand in others:
+            rest_load -= demand * negative_share
         joining = []
         for negative_share, k, demand in others:
             share = -negative_share
-            level = (capacity - rest_load) / owned_weight if owned_weight > 0 else -math.inf
-            if owned_weight > 0 and share <= level * (1 + CHECK_TOLERANCE):
+            if owned_weight > 0 and share <= (capacity - rest_load) / owned_weight * (
+                1 + CHECK_TOLERANCE
+            ):
                 break
             joining.append(k)
             owned_weight += demand
             rest_load -= demand * share
+        if owned_weight > 0:
+            estimates[link] = (capacity - rest_load) / owned_weight
         for k in joining:
             self._move(k, link, pending)
         if not joining:
