@@ -67,11 +67,14 @@ class _Pending:
         # the round take as the share of those links' classes.
         self.estimates: dict[int, float] = {}
 
-    def touch(self, network: BottleneckStructure, k: int) -> None:
+    def touch(self, network: BottleneckStructure, k: int, *, more_load: bool = True) -> None:
+        """Class ``k``'s load changed: recompute the levels of the owners it crosses, and check
+        the load of the other links it crosses unless its load only went down (a load condition
+        holds while its owners stay within their thresholds, and less load keeps it so)."""
         for link, _ in network._class_entries[k]:
             if network._owned_classes[link] > 0:
                 self.owners.add(link)
-            else:
+            elif more_load:
                 self.links.add(link)
 
 
@@ -403,7 +406,7 @@ class BottleneckStructure:
             else:
                 self._add_load(k, new - old)
                 self._applied_count[k] = new
-            pending.touch(self, k)
+            pending.touch(self, k, more_load=new > old)
         for link in self._changed_capacity:
             if self._owned_classes[link] > 0:
                 pending.owners.add(link)
