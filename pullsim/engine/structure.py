@@ -62,6 +62,7 @@ class _Pending:
         self.bounds: set[int] = set()  # owners whose ceiling or floor must be checked
         self.watches: list[tuple] = []  # new share conditions to check and place
         self.moved: set[int] = set()  # classes bound to a new group (finish times to re-push)
+        self.moves = 0  # how many times a class was bound to a new group
         # Levels that refills in the current round of repairs expect for the links they filled
         # (their settled levels are not known until the round ends): what later refills in
         # the round take as the share of those links' classes.
@@ -305,6 +306,7 @@ class BottleneckStructure:
             self._promote(group, pending)
         self._attach(k, count)
         pending.moved.add(k)
+        pending.moves += 1
         pending.touch(self, k)
         if group != cap_group:
             pending.owners.add(group)
@@ -423,12 +425,18 @@ class BottleneckStructure:
             if infeasible:
                 # The binding leaves these owners less than nothing: repair it before checking
                 # anything against levels that cannot stand.
+                moves = pending.moves
                 for owner in infeasible:
                     self._refill(owner, pending)
-                continue
+                if pending.moves != moves:
+                    continue
+                # Nothing to move here: a level elsewhere is wrong (above the caps of its
+                # classes, say); the checks find it.
             failures = self._run_checks(pending, unchecked)
             unchecked = {}
             if not failures:
+                if infeasible:
+                    raise StructureChanged("infeasible")
                 break
             for failure in failures:
                 self._repair(failure, pending)
@@ -623,7 +631,12 @@ class BottleneckStructure:
         elif kind == "share":
             self._refill(failure[2], pending)
         elif kind == "bounds":
-            self._fix_bounds(failure[1], pending)
+            if self._owned_classes[failure[1]] == 0:
+                # An earlier repair of this round took its last class: it is an ordinary link
+                # now, whose load the next round checks.
+                pending.links.add(failure[1])
+            else:
+                self._fix_bounds(failure[1], pending)
 
     def _refill(self, link: int, pending: _Pending) -> None:
         """Water-fill one link over the classes crossing it; bind those above its level to it.
