@@ -264,7 +264,10 @@ class BottleneckStructure:
                 foreign[group] = foreign.get(group, 0.0) - count * coefficient * weight
                 self._pair_count[(group, link)] -= 1
                 if self._pair_count[(group, link)] == 0:
-                    foreign[group] = 0.0
+                    # Gone rather than 0: a registry meets thousands of owners over a run, and
+                    # its level and load are summed over the ones that are still there.
+                    del foreign[group]
+                    del self._pair_count[(group, link)]
                     self._dependent_owners[group].discard(link)
 
     def _add_load(self, k: int, delta: int) -> None:
