@@ -42,7 +42,12 @@ class Recorder:
         self._entry_pair: list[int] = []
         self._entry_class: list[int] = []
         self._entry_coefficient: list[float] = []
-        self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        # numpy copies of the entry lists and of the per-class lists a bucket reads; classes are
+        # only ever added, so both grow at the end, and a class's values are copied again only
+        # when they changed (its flow count, or its clock: see class_changed).
+        self._entry_arrays = _Mirror((np.int64, np.int64, float))
+        self._class_arrays = _Mirror((np.int64, float, float, float, float, float))
+        self._changed_classes: set[int] = set()
         # Per class: bytes moved by all its flows up to the mark, and the progress at the mark.
         self._class_bytes: list[float] = []
         self._class_mark: list[float] = []
@@ -69,12 +74,20 @@ class Recorder:
             self._entry_pair.append(pair)
             self._entry_class.append(class_index)
             self._entry_coefficient.append(coefficient)
-        self._arrays = None
+
+    def class_changed(self, class_index: int) -> None:
+        """The class's clock (group, slope or offset) was changed."""
+        if self.enabled:
+            self._changed_classes.add(class_index)
+
+    def all_classes_changed(self) -> None:
+        self._class_arrays.forget()
 
     def count_changing(self, class_index: int) -> None:
         """Close the class's byte count before its number of flows changes."""
         if not self.enabled:
             return
+        self._changed_classes.add(class_index)
         progress = self.network._progress(class_index)
         count = self.network._count[class_index]
         self._class_bytes[class_index] += count * (progress - self._class_mark[class_index])
@@ -108,21 +121,26 @@ class Recorder:
         pairs = len(self._pair_link)
         if not self._entry_class:
             return np.zeros(pairs)
-        if self._arrays is None:
-            self._arrays = (
-                np.asarray(self._entry_pair, dtype=np.int64),
-                np.asarray(self._entry_class, dtype=np.int64),
-                np.asarray(self._entry_coefficient, dtype=float),
-            )
-        entry_pair, entry_class, entry_coefficient = self._arrays
-        group = np.asarray(network._group, dtype=np.int64)
+        entry_pair, entry_class, entry_coefficient = self._entry_arrays.sync(
+            (self._entry_pair, self._entry_class, self._entry_coefficient), ()
+        )
+        group, slope, offset, count, class_bytes, class_mark = self._class_arrays.sync(
+            (
+                network._group,
+                network._slope,
+                network._offset,
+                network._count,
+                self._class_bytes,
+                self._class_mark,
+            ),
+            self._changed_classes,
+        )
+        self._changed_classes = set()
         clock = np.asarray(network._clock) + np.asarray(network._level) * (
             time - np.asarray(network._clock_time)
         )
-        progress = np.asarray(network._slope) * clock[group] + np.asarray(network._offset)
-        moved = np.asarray(self._class_bytes) + np.asarray(network._count, dtype=float) * (
-            progress - np.asarray(self._class_mark)
-        )
+        progress = slope * clock[group] + offset
+        moved = class_bytes + count * (progress - class_mark)
         return np.bincount(
             entry_pair, weights=entry_coefficient * moved[entry_class], minlength=pairs
         )
@@ -202,6 +220,43 @@ class Recorder:
         names = ["time_s", "stream_id", "label", "rate_bytes_per_s", "demand_bytes_per_s"]
         rows = self._stream_rows
         return {name: [row[i] for row in rows] for i, name in enumerate(names)}
+
+
+class _Mirror:
+    """numpy copies of parallel Python lists that only grow at the end.
+
+    ``sync`` copies the new tail and the rows named as changed (or everything after
+    ``forget``), so a copy is exactly what ``np.asarray`` of the lists would give.
+    """
+
+    def __init__(self, dtypes: tuple) -> None:
+        self._dtypes = dtypes
+        self._buffers = [np.zeros(0, dtype=dtype) for dtype in dtypes]
+        self._size = 0
+
+    def forget(self) -> None:
+        self._size = 0
+
+    def sync(self, lists: tuple[list, ...], changed) -> list[np.ndarray]:
+        size = len(lists[0])
+        done = self._size
+        if size > self._buffers[0].shape[0]:
+            capacity = max(size, 2 * self._buffers[0].shape[0], 64)
+            self._buffers = [
+                np.concatenate([buffer[:done], np.zeros(capacity - done, dtype=buffer.dtype)])
+                for buffer in self._buffers
+            ]
+        if changed and done:
+            rows = sorted(k for k in changed if k < done)
+            if rows:
+                index = np.asarray(rows, dtype=np.int64)
+                for buffer, values in zip(self._buffers, lists, strict=True):
+                    buffer[index] = [values[k] for k in rows]
+        if size > done:
+            for buffer, values, dtype in zip(self._buffers, lists, self._dtypes, strict=True):
+                buffer[done:size] = np.asarray(values[done:size], dtype=dtype)
+        self._size = size
+        return [buffer[:size] for buffer in self._buffers]
 
 
 def _flow_row(flow: _Flow, outcome: str) -> tuple:

@@ -142,6 +142,7 @@ class BottleneckStructure:
             self._group[k] = cap_group
             self._slope[k] = 0.0
             self._applied_count[k] = self._count[k]
+        self.recorder.all_classes_changed()
         self._stream_classes_of_group = {}
         for k in range(classes):
             if self._is_stream[k]:
@@ -294,6 +295,7 @@ class BottleneckStructure:
         self._group[k] = group
         self._slope[k] = slope
         self._offset[k] = progress - slope * self._clock_at(group, self.env.now)
+        self.recorder.class_changed(k)
 
     def _move(self, k: int, group: int, pending: _Pending) -> None:
         """Bind active class ``k`` to ``group`` (an owner link or the cap group)."""
