@@ -19,12 +19,14 @@ evenly among the owners it involves as thresholds in their heaps; a level change
 the conditions whose threshold it crosses (exactly), and any condition whose terms changed.
 
 A failed condition is repaired where it failed, as water-filling would: a link over capacity, or
-an owner whose classes are outshared, is *refilled* (its classes sorted by share; those above the
-link's fill level are bound to it); classes whose cap falls below their owner's level move to the
-cap group. Levels are settled and the checks run again until none fails. Only a cycle of equal
-levels, or repairs that do not settle, fall back to the full water-filling of
-:mod:`pullsim.engine.maxmin`. Whatever path is taken, what is accepted satisfies every condition,
-so it is the unique max-min allocation.
+an owner whose classes are outshared, is *refilled* (the classes crossing it and not bound to it,
+sorted by share; those above the link's fill level are bound to it); classes whose cap falls below
+their owner's level move to the cap group. Levels are settled and the checks run again until none
+fails. A binding that no levels satisfy (an owner whose foreign load exceeds its capacity, or
+owners whose classes outshare each other in a cycle) is not iterated: settling stops there and
+the owner is refilled first. Only repairs that do not settle fall back to the full water-filling
+of :mod:`pullsim.engine.maxmin`. Whatever path is taken, what is accepted satisfies every
+condition, so it is the unique max-min allocation.
 """
 
 from __future__ import annotations
