@@ -15,7 +15,7 @@ import simpy
 from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import URGENT, EventPriority
 
-__all__ = ["Environment", "WakeUp"]
+__all__ = ["Environment", "WakeUp", "start_process"]
 
 
 class WakeUp(simpy.Timeout):
@@ -82,3 +82,34 @@ class Environment(simpy.Environment):
         event._value = None
         heappush(self._queue, (time, URGENT, next(self._eid), event))
         return event
+
+
+class _Started(simpy.Event):
+    """Stands for the Initialize event a started process never needed (never scheduled)."""
+
+    def __init__(self) -> None:  # no environment: only its _ok and _value are read
+        self._ok = True
+        self._value = None
+
+
+_STARTED = _Started()
+
+
+class _StartedProcess(simpy.Process):
+    def __init__(self, env: simpy.Environment, generator) -> None:
+        if not hasattr(generator, "throw"):
+            raise ValueError(f"{generator} is not a generator.")
+        self.env = env
+        self.callbacks = []
+        self._generator = generator
+        caller = env.active_process
+        self._resume(_STARTED)  # runs the generator up to its first yield, sets _target
+        env._active_proc = caller
+
+
+def start_process(env: simpy.Environment, generator) -> simpy.Process:
+    """A SimPy process whose first step runs now, inside the caller, instead of at an
+    Initialize event later in this instant: one event less per process (a cluster run starts
+    half a million). Otherwise it is an ordinary :class:`simpy.Process` (wait for it,
+    interrupt it once it has yielded); ``env.active_process`` is the caller's again after."""
+    return _StartedProcess(env, generator)

@@ -66,6 +66,7 @@ from typing import Any, Literal
 import simpy
 
 from pullsim.engine import Network, Transfer, TransferCancelled
+from pullsim.engine.environment import start_process
 from pullsim.kube import Credential, ImageReference, InvalidImageName, parse_image_ref
 from pullsim.model.image import CODECS, Codec, Image, Layer
 from pullsim.model.node import Node
@@ -439,7 +440,7 @@ class ContainerRuntime:
         ``credentials`` are tried in order, each as a whole pull, the first success winning;
         none means an anonymous pull. ``pinned`` marks the image as the kubelet's sandbox image.
         """
-        return self.env.process(self._pull(image, tuple(credentials) or (None,), pinned))
+        return start_process(self.env, self._pull(image, tuple(credentials) or (None,), pinned))
 
     def _pull(
         self, image_text: str, credentials: tuple[Credential | None, ...], pinned: bool
@@ -620,8 +621,11 @@ class ContainerRuntime:
                 layer_rows.append(layer_row)
                 if chain in self.snapshots:
                     continue
-                blob_ready[index] = self.env.process(
-                    self._ensure_blob(attempt, registry, route, by_digest, layer, layer_row, prefix)
+                blob_ready[index] = start_process(
+                    self.env,
+                    self._ensure_blob(
+                        attempt, registry, route, by_digest, layer, layer_row, prefix
+                    ),
                 )
 
             def fetch_blob(index: int, layer: Layer):
@@ -795,7 +799,7 @@ class ContainerRuntime:
                 ready = blob_ready.get(index)
                 if ready is None:
                     # Present when the pull planned, deleted since (image GC): fetch it now.
-                    ready = blob_ready[index] = self.env.process(fetch_blob(index, layer))
+                    ready = blob_ready[index] = start_process(self.env, fetch_blob(index, layer))
                 if not ready.triggered:
                     yield ready
                     continue

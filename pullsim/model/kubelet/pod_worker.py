@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import simpy
 
+from pullsim.engine.environment import start_process
 from pullsim.kube import (
     Backoff,
     ContainerKind,
@@ -114,7 +115,7 @@ class Kubelet:
     def add_pod(self, pod: Pod) -> None:
         """The pod was bound to this node: start its worker now."""
         self.pods[pod.uid] = pod
-        pod.process = self.env.process(self._pod_worker(pod))
+        pod.process = start_process(self.env, self._pod_worker(pod))
 
     def remove_pod(self, pod: Pod) -> None:
         """The pod was deleted: stop its worker, its containers stop using their images."""
