@@ -197,6 +197,10 @@ class Network(BottleneckStructure):
         self._capacity: list[float] = []
         # Classes (index k). Lists for the scalar-heavy fast path; arrays are built for solves.
         self._class_of: dict[tuple, int] = {}
+        # The same classes by the path as the caller wrote it (a list or tuple of links and
+        # (link, coefficient) pairs), cap, weight, label, kind: a runtime asks for the same few
+        # paths again and again, and this skips their checks and normalisation.
+        self._class_of_path: dict[tuple, int] = {}
         self._class_entries: list[tuple[tuple[int, float], ...]] = []
         self._class_coefficient: list[dict[int, float]] = []  # per class: link -> coefficient
         self._label_of_class: list[str] = []
@@ -390,6 +394,23 @@ class Network(BottleneckStructure):
 
     # ---------------------------------------------------------------- classes
     def _class_for(
+        self, path: PathSpec, cap: float | None, weight: float, label: str, *, is_stream: bool
+    ) -> int:
+        path_key = None
+        if type(path) is list or type(path) is tuple:
+            try:
+                path_key = (tuple(path), cap, weight, label, is_stream)
+                found = self._class_of_path.get(path_key)
+            except TypeError:  # an unhashable item: the checks below say what is wrong
+                path_key = found = None
+            if found is not None:
+                return found
+        class_index = self._class_for_checked(path, cap, weight, label, is_stream=is_stream)
+        if path_key is not None:
+            self._class_of_path[path_key] = class_index
+        return class_index
+
+    def _class_for_checked(
         self, path: PathSpec, cap: float | None, weight: float, label: str, *, is_stream: bool
     ) -> int:
         entries: dict[int, float] = {}

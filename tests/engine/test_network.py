@@ -289,6 +289,23 @@ def test_bad_paths_and_links_are_named():
         net.transfer(10, [other])
 
 
+def test_paths_seen_before_share_their_class_and_bad_ones_stay_refused():
+    env = Environment()
+    net = Network(env)
+    link, disk = net.add_link("link", 100), net.add_link("disk", 100)
+    first = net.transfer(10, [link, (disk, 2.0)], label="pull")
+    again = net.transfer(10, (link, (disk, 2.0)), label="pull")  # a tuple: the same class
+    spelled = net.transfer(10, iter([link, (disk, 2.0)]), label="pull")  # any iterable
+    other_label = net.transfer(10, [link, (disk, 2.0)], label="other")
+    assert first.class_index == again.class_index == spelled.class_index
+    assert other_label.class_index != first.class_index
+    for _ in range(2):  # refused each time: a refused path is never remembered
+        with pytest.raises(ValueError, match="coefficient on 'disk' must be > 0"):
+            net.transfer(10, [link, (disk, -2.0)], label="pull")
+    with pytest.raises(ValueError, match="links of this network"):
+        net.transfer(10, [link, [disk, 2.0]], label="pull")  # a list is not a pair
+
+
 def test_link_usage_is_recorded_by_label_in_buckets():
     # 100 B/s link, 1 s buckets. A 150 B pull and a workload stream asking 50 share it 50/50
     # until the stream stops at 2.0 s (pull has 100 B); the pull's last 50 B take 0.5 s.
