@@ -29,6 +29,7 @@ Sources: OCI image-spec ``manifest.md``, ``image-index.md``, ``media-types.md``;
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -200,7 +201,7 @@ class Image:
     def uncompressed_size(self) -> float:
         return sum(layer.uncompressed_size for layer in self.layers)
 
-    @property
+    @functools.cached_property
     def layer_digests(self) -> tuple[str, ...]:
         return tuple(layer.digest for layer in self.layers)
 

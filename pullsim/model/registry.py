@@ -44,6 +44,7 @@ from typing import Any, Literal
 
 import numpy as np
 import simpy
+from simpy.events import Timeout
 
 from pullsim.engine import Link, Network
 from pullsim.kube import Credential, ImageReference, parse_image_ref
@@ -264,7 +265,7 @@ class Registry:
         """One round trip; a failure window applies to a request started inside it, and the
         client learns of the failure one round trip later."""
         started = self.env.now
-        yield self.env.timeout(self.config.round_trip_s)
+        yield Timeout(self.env, self.config.round_trip_s)
         try:
             self._check_failures_at(url, started)
         except RegistryError as error:
@@ -304,7 +305,7 @@ class Registry:
         yield from self._request("challenge", client, ref, self._url(ref, "manifest"))
         self._log("challenge", client, ref, 401)
         token_rtt = auth.token_round_trip_s
-        yield self.env.timeout(self.config.round_trip_s if token_rtt is None else token_rtt)
+        yield Timeout(self.env, self.config.round_trip_s if token_rtt is None else token_rtt)
         if not auth.accepts(credential):
             self._log("token", client, ref, 401)
             raise RegistryError(401, self._denied(ref, credential, "GET"))
@@ -436,6 +437,7 @@ class RegistryDirectory:
         self._registries: dict[str, Registry] = {}
         self._mirrors: dict[str, list[Registry]] = {}
         self._routes: dict[tuple[str | None, str | None], tuple[Link, ...]] = {}
+        self._resolved: dict[tuple[str, str], tuple[Link, ...]] = {}  # route(), remembered
         for registry in registries:
             self.add(registry)
 
@@ -461,14 +463,21 @@ class RegistryDirectory:
         """Shared links crossed between ``node`` (None: any) and ``registry`` (None: any)."""
         key_registry = None if registry is None else _canonical_host(registry)
         self._routes[(node, key_registry)] = tuple(links)
+        self._resolved.clear()
 
     def route(self, node: str, registry: str) -> tuple[Link, ...]:
         """The most specific route set: (node, registry), (node, any), (any, registry), any."""
-        registry = _canonical_host(registry)
-        for key in ((node, registry), (node, None), (None, registry), (None, None)):
+        found = self._resolved.get((node, registry))
+        if found is not None:
+            return found
+        host = _canonical_host(registry)
+        found = ()
+        for key in ((node, host), (node, None), (None, host), (None, None)):
             if key in self._routes:
-                return self._routes[key]
-        return ()
+                found = self._routes[key]
+                break
+        self._resolved[(node, registry)] = found
+        return found
 
 
 def _canonical_host(host: str) -> str:

@@ -64,6 +64,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import simpy
+from simpy.events import Timeout
 
 from pullsim.engine import Network, Transfer, TransferCancelled
 from pullsim.engine.environment import start_process
@@ -142,6 +143,10 @@ def go_duration(seconds: float) -> str:
 def chain_ids(layers: Sequence[Layer]) -> list[str]:
     """A key per layer for the stack below and including it (OCI ChainID, over blob digests)."""
     return list(_chain_ids(tuple(layer.digest for layer in layers)))
+
+
+def _image_chain_ids(image: Image) -> tuple[str, ...]:
+    return _chain_ids(image.layer_digests)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -370,13 +375,10 @@ class ContainerRuntime:
         self.node.disk_used_bytes += size
 
     def _store_image(self, image: Image) -> ImageRecord:
-        record = ImageRecord(image, first_detected_s=self.env.now)
-        digest = record.digest
-        existing = self.images.get(digest)
-        if existing is not None:
-            record = existing
-        else:
-            self.images[digest] = record
+        digest = image.index_digest or image.digest
+        record = self.images.get(digest)
+        if record is None:
+            record = self.images[digest] = ImageRecord(image, first_detected_s=self.env.now)
         ref = parse_image_ref(image.reference)
         if ref.tag is not None or ref.digest is None:
             self.tags[f"{ref.name}:{ref.tag_or_default}"] = digest
@@ -591,14 +593,14 @@ class ContainerRuntime:
         if attempt.failed:
             return "failed"
         route = self.registries.route(self.node.name, registry.host)
-        chains = chain_ids(image.layers)
+        chains = _image_chain_ids(image)
         for chain in chains:
             self._pulls_in_progress[chain] = self._pulls_in_progress.get(chain, 0) + 1
         for digest in image.layer_digests:
             self._blob_users[digest] = self._blob_users.get(digest, 0) + 1
         try:
             # The config blob: one round trip alongside the layers (its few KiB are no flow).
-            config = self.env.timeout(registry.config.round_trip_s)
+            config = Timeout(self.env, registry.config.round_trip_s)
             blob_ready: dict[int, simpy.Event] = {}
             layer_rows: list[dict[str, Any]] = []
             for index, (layer, chain) in enumerate(zip(image.layers, chains, strict=True)):

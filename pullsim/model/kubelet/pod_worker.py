@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import simpy
+from simpy.events import Timeout
 
 from pullsim.engine.environment import start_process
 from pullsim.kube import (
@@ -210,7 +211,7 @@ class Kubelet:
         self, pod: Pod, name: str, image: str, state
     ) -> Generator[simpy.Event, Any, None]:
         if self.timings.container_start_s > 0:
-            yield self.env.timeout(self.timings.container_start_s)
+            yield Timeout(self.env, self.timings.container_start_s)
         if self.runtime.find_image(image) is not None:
             self.runtime.container_started(image)
         state.started_s = self.env.now
@@ -238,6 +239,6 @@ class Kubelet:
         else:
             self.runtime.find_image(pause).pinned = True
         if self.timings.sandbox_start_s > 0:
-            yield self.env.timeout(self.timings.sandbox_start_s)
+            yield Timeout(self.env, self.timings.sandbox_start_s)
         pod.sandbox_ready_s = self.env.now
         return True
