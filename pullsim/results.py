@@ -425,19 +425,17 @@ def collect(run, scenario: str, strategy: str, seed: int):
     }
     del pod_names, pod_namespaces, pod_pulls, ready, scheduled, created
     network = run.network
-    usage = network.recorder.link_usage()
-    kinds = {link.name: link.kind for link in network.links}
-    capacity = {link.name: link.capacity for link in network.links}
+    usage = network.recorder.link_usage_indexed()
     duration = np.asarray(usage["end_s"], dtype=float) - np.asarray(usage["start_s"], dtype=float)
     moved = np.asarray(usage["bytes"], dtype=float)
     rates = np.divide(moved, duration, out=np.zeros_like(moved), where=duration > 0)
-    link_names, link_kinds, capacities = _per_link(usage["link"], kinds, capacity)
+    link_names, link_kinds, capacities = _per_link(usage["link_index"], network.links)
     links = {
         "start_s": usage["start_s"],
         "end_s": usage["end_s"],
         "link": link_names,
         "link_kind": link_kinds,
-        "label": usage["label"],
+        "label": _taken(usage["labels"], usage["label_index"]),
         "bytes": moved,
         "rate_bytes_per_s": rates,
         "utilisation": rates / np.maximum(capacities, 1e-300) if len(moved) else np.zeros(0),
@@ -566,23 +564,20 @@ def _pulls_by_row(rows: list[dict], pod_namespaces: list, pod_names: list) -> tu
     return {"waiting_s": waiting_column, "pulling_s": pulling_column}, totals_columns
 
 
-def _per_link(names: list, kinds: dict, capacity: dict) -> tuple[Any, Any, Any]:
-    """The ``link`` column, each row's link kind and capacity (as ``[kinds[name] for name in
-    names]`` and ``[capacity[name] ...]``), looked up once per distinct link."""
-    if not names or set(map(type, names)) != {str}:
-        return names, [kinds[name] for name in names], [capacity[name] for name in names]
-    names = pa.array(names, type=pa.large_string())
-    encoded = names.dictionary_encode()
-    distinct = encoded.dictionary.to_pylist()
-    indices = encoded.indices.to_numpy()
-    kind_values = [kinds[name] for name in distinct]
-    if set(map(type, kind_values)) == {str}:
-        link_kinds = pa.array(kind_values, type=pa.large_string()).take(encoded.indices)
-    else:
-        link_kinds = [kind_values[index] for index in indices.tolist()]
-    # np.asarray infers the same dtype from the distinct values as from every row's
-    capacities = np.asarray([capacity[name] for name in distinct])[indices]
-    return names, link_kinds, capacities
+def _per_link(indexes: np.ndarray, links: list) -> tuple[Any, Any, Any]:
+    """The ``link`` column, each row's link kind and capacity, from each row's index into
+    ``links``: names and kinds are looked up once per link, then taken row by row."""
+    names = _taken([link.name for link in links], indexes)
+    kinds = _taken([link.kind for link in links], indexes)
+    capacities = np.asarray([link.capacity for link in links], dtype=float)[indexes]
+    return names, kinds, capacities
+
+
+def _taken(values: list, indexes: np.ndarray) -> Any:
+    """``[values[i] for i in indexes]``: a large_string array when ``values`` are str."""
+    if set(map(type, values)) <= {str}:
+        return pa.array(values, type=pa.large_string()).take(pa.array(indexes, type=pa.int64()))
+    return [values[index] for index in indexes.tolist()]
 
 
 def _workloads(run, now: float) -> tuple[list[dict], list[dict]]:

@@ -189,6 +189,21 @@ class Recorder:
 
         The bucket still open at the current time is included up to now.
         """
+        usage = self.link_usage_indexed()
+        links = self.network.links
+        labels = usage.pop("labels")
+        return {
+            "start_s": usage["start_s"],
+            "end_s": usage["end_s"],
+            "link": [links[index].name for index in usage["link_index"].tolist()],
+            "label": [labels[index] for index in usage["label_index"].tolist()],
+            "bytes": usage["bytes"],
+        }
+
+    def link_usage_indexed(self) -> dict[str, np.ndarray | list]:
+        """:meth:`link_usage` with each row's link as its index in ``network.links`` and its
+        label as an index into ``labels`` (millions of rows name a few thousand links and a
+        few labels: the caller looks names up once per distinct one)."""
         now = self.network.env.now
         self.catch_up(now)
         rows = list(self._rows)
@@ -200,9 +215,12 @@ class Recorder:
                 pairs = np.flatnonzero(moved)
                 if pairs.shape[0]:
                     rows.append((start, now, pairs, moved[pairs]))
-        links = self.network.links
         pair_link = np.asarray(self._pair_link, dtype=np.int64)
         pair = np.concatenate([row[2] for row in rows]) if rows else np.zeros(0, dtype=np.int64)
+        labels = sorted(set(self._pair_label))
+        label_of_pair = np.asarray(
+            [labels.index(label) for label in self._pair_label], dtype=np.int64
+        )
         return {
             "start_s": np.concatenate([np.full(row[2].shape[0], row[0]) for row in rows])
             if rows
@@ -210,8 +228,9 @@ class Recorder:
             "end_s": np.concatenate([np.full(row[2].shape[0], row[1]) for row in rows])
             if rows
             else np.zeros(0),
-            "link": [links[index].name for index in pair_link[pair]],
-            "label": [self._pair_label[index] for index in pair],
+            "link_index": pair_link[pair],
+            "label_index": label_of_pair[pair],
+            "labels": labels,
             "bytes": np.concatenate([row[3] for row in rows]) if rows else np.zeros(0),
         }
 
