@@ -62,16 +62,11 @@ def parse_go_duration(text: str) -> int:
 
 def _format_fraction(value: int, precision: int) -> tuple[str, int]:
     """Go's fmtFrac: the fraction digits without trailing zeros, and the integer part."""
-    digits = []
-    printed = False
-    for _ in range(precision):
-        digit = value % 10
-        printed = printed or digit != 0
-        if printed:
-            digits.append(str(digit))
-        value //= 10
-    fraction = "".join(reversed(digits))
-    return ("." + fraction if fraction else ""), value
+    if precision == 0:
+        return "", value
+    integer, fraction = divmod(value, 10**precision)
+    digits = f"{fraction:0{precision}d}".rstrip("0")
+    return ("." + digits if digits else ""), integer
 
 
 def format_go_duration(nanoseconds: int) -> str:
