@@ -75,3 +75,37 @@ def test_a_failed_app_pull_does_not_stop_the_next_container():
     assert first["container"].tolist() == ["missing", "app"]
     assert first["outcome"].tolist() == ["failed", "pulled"]
     assert result.pods["final_reason"].iloc[0] == "ErrImagePull"
+
+
+def test_the_serial_queue_holds_ten_requests_and_blocks_the_eleventh_sender():
+    # puller.go: one worker reading a channel of 10. Twelve pod workers ask at t = 0 for pulls
+    # of 1 s each: the worker takes the first, ten wait in the channel, the twelfth sender
+    # blocks until the worker takes the second (at 1 s). Pulls finish at 1, 2, ..., 12 s.
+    from pullsim.engine import Environment
+    from pullsim.model.kubelet import SerialImagePuller
+
+    env = Environment()
+    puller = SerialImagePuller(env)
+    finished = []
+
+    def sender(number):
+        def run():
+            yield env.timeout(1.0)
+            return number
+
+        def pull():
+            requested = env.now
+            value = yield from puller.pull(run)
+            finished.append((value, env.now, requested))
+
+        return pull()
+
+    for number in range(12):
+        env.process(sender(number))
+    env.run(until=0.5)
+    assert (len(puller.queue), len(puller.blocked)) == (10, 1)
+    env.run(until=1.5)
+    assert (len(puller.queue), len(puller.blocked)) == (10, 0)
+    env.run()
+    assert [(value, time) for value, time, _ in finished] == [(n, n + 1.0) for n in range(12)]
+    assert puller.peak_active == 1

@@ -87,23 +87,46 @@ class ImagePuller:
 
 
 class SerialImagePuller(ImagePuller):
-    """One worker, FIFO; a queue of 10 whose overflow blocks the sender."""
+    """One worker, FIFO; a queue of 10 whose overflow blocks the sender.
+
+    A Go channel of ``queue_size`` requests and one goroutine reading it, as a deque: a request
+    that finds room is queued without an event, the worker sleeps only when the queue is empty,
+    and taking a request lets the first blocked sender's request in (a blocked send is not
+    given up when its pod is deleted: the channel send in puller.go has no context)."""
 
     kind = "serial"
 
     def __init__(self, env: simpy.Environment, queue_size: int = MAX_IMAGE_PULL_REQUESTS) -> None:
         super().__init__(env)
-        self.queue = simpy.Store(env, capacity=queue_size)
+        self.queue_size = queue_size
+        self.queue: deque[tuple[PullRun, simpy.Event]] = deque()
+        self.blocked: deque[tuple[PullRun, simpy.Event, simpy.Event]] = deque()
+        self._idle: simpy.Event | None = None  # the worker waits on it while the queue is empty
         env.process(self._worker())
 
     def pull(self, run: PullRun) -> Generator[simpy.Event, Any, Any]:
         done = self.env.event()
-        yield self.queue.put((run, done))  # blocks the pod worker while 10 are queued
+        if len(self.queue) < self.queue_size and not self.blocked:
+            self.queue.append((run, done))
+            if self._idle is not None:
+                self._idle.succeed()
+                self._idle = None
+        else:
+            sent = self.env.event()
+            self.blocked.append((run, done, sent))
+            yield sent  # blocks the pod worker while 10 are queued
         return (yield done)
 
     def _worker(self) -> Generator[simpy.Event, Any, None]:
         while True:
-            run, done = yield self.queue.get()
+            if not self.queue:
+                self._idle = self.env.event()
+                yield self._idle
+            run, done = self.queue.popleft()
+            if self.blocked:
+                blocked_run, blocked_done, sent = self.blocked.popleft()
+                self.queue.append((blocked_run, blocked_done))
+                sent.succeed()
             value = yield from self._run(run)
             done.succeed(value)
 
