@@ -13,7 +13,8 @@ notebooks alike. :func:`save_figures` writes the standard set for a result to a 
 - :func:`workload_delivery`: what a running workload was delivered vs what it demanded
   (``workloads``).
 - :func:`cap_tradeoff`: p50/p99 startup and workload slowdown against the parallel-pull cap
-  (``summary``), one line per scenario for sweeps.
+  (the per-strategy means, ``summary_by_strategy``), one line per scenario for sweeps;
+  :func:`strategy_means` is how it (and :func:`pullsim.report.recommend`) reads them.
 
 Colours are the Okabe-Ito palette (distinguishable with the common colour-vision deficiencies),
 and lines also differ by marker or style. Units are in every axis label: seconds of simulated
@@ -51,6 +52,7 @@ __all__ = [
     "startup_cdf",
     "strategy_cap",
     "strategy_caps",
+    "strategy_means",
     "workload_delivery",
     "workload_slowdown",
 ]
@@ -144,6 +146,51 @@ def _styles(strategies: Sequence[str]) -> dict[str, dict[str, Any]]:
 def workload_slowdown(summary: pd.DataFrame) -> pd.Series:
     """``1 - workload_min_share`` per summary row (0 where no workload runs: nothing slowed)."""
     return (1.0 - summary["workload_min_share"].astype(float)).fillna(0.0).clip(lower=0.0)
+
+
+def strategy_means(data: Any) -> pd.DataFrame:
+    """One row per scenario and strategy: the means over its seeds (``seed`` -1, ``seeds`` the
+    number of runs), as :func:`cap_tradeoff` and :func:`pullsim.report.recommend` use them.
+
+    ``data`` is one of:
+
+    - a result of :func:`pullsim.compare` or :func:`pullsim.simulate`: its
+      ``summary_by_strategy``, as it is;
+    - a ``summary_by_strategy`` frame (every row ``seed == -1``), or several concatenated (a
+      sweep over scenarios with different names), as it is;
+    - a frame of per-run rows such as ``summary`` (every row ``seed >= 0``), averaged here per
+      scenario and strategy as ``summary_by_strategy`` averages them (numeric columns as means,
+      ``error`` joined with ``; ``).
+
+    A frame mixing per-run rows with ``seed == -1`` rows is refused (ValueError): averaging it
+    would count each run again inside its mean."""
+    if isinstance(data, pd.DataFrame):
+        frame = data
+    else:
+        frame = getattr(data, "summary_by_strategy", None)
+        if frame is None:  # a result put together by hand: average its runs
+            frame = data.summary
+    if frame.empty:
+        return frame.reset_index(drop=True)
+    aggregated = frame["seed"].astype("int64") == -1
+    if aggregated.all():
+        return frame.reset_index(drop=True)
+    if aggregated.any():
+        raise ValueError(
+            "the frame mixes per-run rows (seed >= 0) with per-strategy means (seed == -1): "
+            "pass a result's summary_by_strategy, or its per-run summary alone"
+        )
+    keys = [c for c in ("scenario", "strategy") if c in frame.columns]
+    numeric = [c for c in frame.select_dtypes("number").columns if c not in ("seed", "seeds")]
+    groups = frame.groupby(keys, sort=False)
+    means = groups[numeric].mean().astype("float64")
+    means.insert(0, "seed", np.int64(-1))
+    means.insert(1, "seeds", groups.size().astype("int64"))
+    if "error" in frame.columns:
+        means["error"] = groups["error"].agg(
+            lambda texts: "; ".join(t for t in texts if isinstance(t, str) and t)
+        )
+    return means.reset_index()
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -580,17 +627,8 @@ def workload_delivery(
 # ---------------------------------------------------------------------------- cap sweep
 
 
-def _aggregate(summary: pd.DataFrame) -> pd.DataFrame:
-    """One row per scenario and strategy: the seed −1 means when present, else seed means."""
-    if (summary["seed"] == -1).any():
-        return summary[summary["seed"] == -1]
-    numeric = summary.select_dtypes("number").columns.drop("seed", errors="ignore")
-    means = summary.groupby(["scenario", "strategy"], sort=False)[list(numeric)].mean()
-    return means.reset_index()
-
-
 def cap_tradeoff(
-    summary: pd.DataFrame,
+    by_strategy: Any,
     *,
     caps: Mapping[str, float | None] | None = None,
     startup_target_s: float | None = None,
@@ -598,12 +636,16 @@ def cap_tradeoff(
 ) -> Figure:
     """Left: p50 (dashed) and p99 (solid) pod startup against the parallel-pull cap; right:
     workload slowdown (``1 - workload_min_share``, %) against the cap. One line per scenario
-    (sweeps stack summaries of scenarios with different names); strategies ordered by cap
-    (:func:`strategy_caps`); seed means. Optional target and budget lines."""
+    (sweeps concatenate the ``summary_by_strategy`` of scenarios with different names);
+    strategies ordered by cap (:func:`strategy_caps`). Optional target and budget lines.
+
+    ``by_strategy``: the per-strategy means, i.e. a result of :func:`pullsim.compare` (its
+    ``summary_by_strategy``) or such a frame; a frame of per-run rows (``summary``) is averaged
+    over its seeds first (:func:`strategy_means`)."""
     figure = _new_figure(11, 4.5)
-    if summary is None or summary.empty:
+    data = strategy_means(by_strategy) if by_strategy is not None else None
+    if data is None or data.empty:
         return _empty(figure, "no summary")
-    data = _aggregate(summary)
     names = _strategies_in(data, caps)
     caps = dict(caps) if caps is not None else strategy_caps(names)
     positions = {name: k for k, name in enumerate(names)}
@@ -693,7 +735,7 @@ def standard_figures(
     if len(strategies) > 1:
         figures["cap-tradeoff"] = (
             cap_tradeoff(
-                summary,
+                result,
                 caps=caps,
                 startup_target_s=startup_target_s,
                 slowdown_budget=slowdown_budget,

@@ -26,7 +26,13 @@ from typing import Any
 import pandas as pd
 
 import pullsim
-from pullsim.plots import order_strategies, standard_figures, strategy_caps, workload_slowdown
+from pullsim.plots import (
+    order_strategies,
+    standard_figures,
+    strategy_caps,
+    strategy_means,
+    workload_slowdown,
+)
 from pullsim.report.recommend import Recommendation, recommend
 from pullsim.report.redact import redact
 
@@ -291,22 +297,20 @@ def render_report(
     caps: Mapping[str, float | None] | None = None,
 ) -> str:
     """The report's HTML text (see :func:`write_report`)."""
-    summary = comparison.summary
-    strategies = [str(s) for s in dict.fromkeys(summary["strategy"].tolist())]
+    summary = comparison.summary  # one row per run
+    rows = strategy_means(comparison)  # one row per strategy: the means over its seeds
+    strategies = [str(s) for s in dict.fromkeys(rows["strategy"].tolist())]
     if caps is None:
         caps = strategy_caps(strategies, scenario)
     ordered = order_strategies(strategies, caps)
     seeds = sorted(int(s) for s in summary["seed"].unique() if s >= 0)
     decision = recommend(
-        summary,
+        rows,
         startup_target_s=startup_target_s,
         slowdown_budget=slowdown_budget,
         caps=caps,
         pods=comparison.pods,
     )
-    rows = summary[summary["seed"] == -1] if (summary["seed"] == -1).any() else summary
-    if len(seeds) == 1 or not (summary["seed"] == -1).any():
-        rows = rows.drop_duplicates("strategy")
     figures = standard_figures(
         comparison,
         caps=caps,
@@ -376,7 +380,9 @@ def write_report(
 ) -> Path:
     """Write the capacity-planning report of ``comparison`` (a result of
     :func:`pullsim.compare`, or of :func:`pullsim.simulate`) to ``path`` as one self-contained
-    HTML file and return the path.
+    HTML file and return the path. The recommendation, the per-strategy tables and the cap
+    trade-off figure show its ``summary_by_strategy`` (means over the seeds); the other figures
+    and the brief read the per-run frames.
 
     ``startup_target_s``: the p99 pod startup to meet, seconds. ``slowdown_budget``: the largest
     fraction (0-1) of its demanded rate a running workload may lose at any time

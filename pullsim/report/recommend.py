@@ -1,7 +1,8 @@
 """The recommendation: the smallest cap on parallel pulls that meets a startup target without
 exceeding a workload slowdown budget.
 
-For each strategy (seed means when there are several seeds), from its ``summary`` row:
+For each strategy, from its row of per-strategy means over the seeds (``summary_by_strategy``,
+read through :func:`pullsim.plots.strategy_means`):
 
 - it *meets the startup target* when its p99 pod startup (over pods that became ready) is at
   most ``startup_target_s`` **and** no more pods stayed un-ready than under the best strategy
@@ -21,10 +22,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
-from pullsim.plots import order_strategies, strategy_caps, workload_slowdown
+from pullsim.plots import order_strategies, strategy_caps, strategy_means, workload_slowdown
 
 __all__ = ["Recommendation", "evaluate", "recommend"]
 
@@ -51,11 +53,16 @@ class Recommendation:
         return self.strategy is not None
 
 
-def _per_strategy(summary: pd.DataFrame) -> pd.DataFrame:
-    if (summary["seed"] == -1).any():
-        return summary[summary["seed"] == -1]
-    numeric = [c for c in summary.select_dtypes("number").columns if c != "seed"]
-    return summary.groupby("strategy", sort=False)[numeric].mean().reset_index()
+def _per_strategy(by_strategy: Any) -> pd.DataFrame:
+    rows = strategy_means(by_strategy)
+    strategies = rows["strategy"].astype(str)
+    if strategies.duplicated().any():
+        scenarios = ", ".join(dict.fromkeys(rows["scenario"].astype(str)))
+        raise ValueError(
+            f"one scenario at a time: the rows name several ({scenarios}); "
+            "recommend for each scenario's summary_by_strategy on its own"
+        )
+    return rows
 
 
 def _cap_text(cap: float | None) -> str:
@@ -65,14 +72,15 @@ def _cap_text(cap: float | None) -> str:
 
 
 def evaluate(
-    summary: pd.DataFrame,
+    by_strategy: Any,
     *,
     startup_target_s: float,
     slowdown_budget: float,
     caps: Mapping[str, float | None] | None = None,
 ) -> pd.DataFrame:
-    """The per-strategy table of :class:`Recommendation` (see the module doc for the rules)."""
-    rows = _per_strategy(summary)
+    """The per-strategy table of :class:`Recommendation` (see the module doc for the rules);
+    ``by_strategy`` as for :func:`recommend`."""
+    rows = _per_strategy(by_strategy)
     names = [str(s) for s in dict.fromkeys(rows["strategy"].tolist())]
     caps = dict(caps) if caps is not None else strategy_caps(names)
     ordered = order_strategies(names, caps)
@@ -100,7 +108,7 @@ def evaluate(
 
 
 def recommend(
-    summary: pd.DataFrame,
+    by_strategy: Any,
     *,
     startup_target_s: float,
     slowdown_budget: float,
@@ -108,14 +116,22 @@ def recommend(
     pods: pd.DataFrame | None = None,
 ) -> Recommendation:
     """The smallest-cap strategy meeting ``startup_target_s`` (p99, seconds) within
-    ``slowdown_budget`` (fraction of demanded rate lost, 0-1). ``pods`` adds the reasons of
-    pods that never started to the notes."""
+    ``slowdown_budget`` (fraction of demanded rate lost, 0-1).
+
+    ``by_strategy``: the per-strategy means of one scenario, i.e. a result of
+    :func:`pullsim.compare` or :func:`pullsim.simulate` (its ``summary_by_strategy``; its
+    ``pods`` unless ``pods`` is given) or a ``summary_by_strategy`` frame; a frame of per-run
+    rows (``summary``) is averaged over its seeds first (:func:`pullsim.plots.strategy_means`).
+    ``pods`` adds the reasons of pods that never started to the notes."""
     if not startup_target_s > 0:
         raise ValueError(f"startup_target_s must be > 0, not {startup_target_s!r}")
     if not 0 <= slowdown_budget <= 1:
         raise ValueError(f"slowdown_budget is a fraction in [0, 1], not {slowdown_budget!r}")
+    if pods is None and not isinstance(by_strategy, pd.DataFrame):
+        pods = getattr(by_strategy, "pods", None)
+    rows = _per_strategy(by_strategy)
     table = evaluate(
-        summary, startup_target_s=startup_target_s, slowdown_budget=slowdown_budget, caps=caps
+        rows, startup_target_s=startup_target_s, slowdown_budget=slowdown_budget, caps=caps
     )
     notes: list[str] = []
     fewest = float(table["not_ready"].min()) if len(table) else 0.0
@@ -133,8 +149,8 @@ def recommend(
             "matter of pull parallelism (look at pull secrets, image names and registry "
             "errors); those pods are left out of the startup percentiles."
         )
-    if "error" in summary.columns:
-        failed = summary[summary["error"].fillna("").astype(str) != ""]
+    if "error" in rows.columns:
+        failed = rows[rows["error"].fillna("").astype(str) != ""]
         for name in dict.fromkeys(failed["strategy"].astype(str)):
             notes.append(f"The run of strategy {name} raised an error; its numbers are partial.")
     target = f"p99 startup ≤ {startup_target_s:g} s"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 import pullsim
-from pullsim.scenario import RunningWorkloadSpec, Strategy
+from pullsim.scenario import PoissonArrival, RunningWorkloadSpec, Strategy
 from tests.kubelet.helpers import MB, container, image, nic_bound_pool, pod_workload, scenario
 
 STRATEGIES = {
@@ -39,3 +39,17 @@ def three_image_scenario(name: str = "three-images", nic_bytes_per_s: float = 10
 @functools.cache
 def comparison(seeds: tuple[int, ...] = (0,)):
     return pullsim.compare(three_image_scenario(), seeds=list(seeds)).raise_for_error()
+
+
+def poisson_scenario(name: str = "three-images-poisson"):
+    """:func:`three_image_scenario` with each pod created at a random time (Poisson, 0.5/s):
+    each seed draws other creation times, so the runs of one strategy differ and their mean is
+    none of them."""
+    built = three_image_scenario(name)
+    arrivals = tuple(PoissonArrival(workload=f"web{k}", rate_per_s=0.5, count=1) for k in range(3))
+    return built.model_copy(update={"arrivals": arrivals})
+
+
+@functools.cache
+def poisson_comparison(seeds: tuple[int, ...] = (0, 1)):
+    return pullsim.compare(poisson_scenario(), seeds=list(seeds)).raise_for_error()

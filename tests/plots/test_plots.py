@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 import pullsim
 from pullsim import plots
-from tests.plots.situations import comparison, three_image_scenario
+from tests.plots.situations import comparison, poisson_comparison, three_image_scenario
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +118,7 @@ def test_workload_delivery_shows_demand_and_each_strategys_shortfall(result):
 
 
 def test_cap_tradeoff_plots_p50_p99_and_slowdown_against_the_cap(result):
-    figure = plots.cap_tradeoff(result.summary, startup_target_s=5, slowdown_budget=0.5)
+    figure = plots.cap_tradeoff(result, startup_target_s=5, slowdown_budget=0.5)
     startup, slowdown = figure.axes
     p99 = next(line for line in startup.get_lines() if line.get_label() == "p99")
     assert p99.get_ydata().tolist() == pytest.approx([5.96, 4.96, 4.0])
@@ -132,19 +132,56 @@ def test_cap_tradeoff_plots_p50_p99_and_slowdown_against_the_cap(result):
     assert "(%)" in slowdown.get_ylabel() and "(s)" in startup.get_ylabel()
 
 
+def test_cap_tradeoff_draws_the_means_over_seeds_from_summary_by_strategy():
+    result = poisson_comparison((0, 1))
+    runs = result.summary[result.summary["seed"] >= 0]
+    order = ["serial", "capped-2", "parallel"]
+    # What to expect, from the per-run rows: the mean of each strategy's two runs.
+    means = runs.groupby("strategy")[["startup_p99_s", "startup_p50_s", "workload_min_share"]]
+    means = means.mean().loc[order]
+    seed0 = runs[runs["seed"] == 0].set_index("strategy").loc[order]
+    for data in (result, result.summary_by_strategy):
+        startup, slowdown = plots.cap_tradeoff(data).axes
+        lines = {line.get_label(): line for line in startup.get_lines()}
+        assert lines["p99"].get_ydata().tolist() == pytest.approx(means["startup_p99_s"].tolist())
+        assert lines["p50"].get_ydata().tolist() == pytest.approx(means["startup_p50_s"].tolist())
+        worst = slowdown.get_lines()[0].get_ydata().tolist()
+        assert worst == pytest.approx((100 * (1 - means["workload_min_share"])).tolist())
+    # The seeds really differ, so a figure of one seed's rows would not pass the checks above.
+    assert lines["p50"].get_ydata()[0] != pytest.approx(seed0["startup_p50_s"].iloc[0])
+    assert worst[2] != pytest.approx(100 * (1 - seed0["workload_min_share"].iloc[2]))
+
+
+def test_strategy_means_reads_summary_by_strategy_or_averages_runs():
+    result = poisson_comparison((0, 1))
+    by_strategy = result.summary_by_strategy
+    assert plots.strategy_means(result).equals(by_strategy)
+    assert plots.strategy_means(by_strategy).equals(by_strategy)
+    runs = result.summary[result.summary["seed"] >= 0]
+    averaged = plots.strategy_means(runs)
+    assert averaged["seed"].tolist() == [-1, -1, -1] and averaged["seeds"].tolist() == [2, 2, 2]
+    columns = ["startup_p50_s", "startup_p99_s", "pods", "workload_min_share"]
+    assert averaged[columns].to_numpy() == pytest.approx(by_strategy[columns].to_numpy())
+    mixed = pd.concat([runs, by_strategy[runs.columns]], ignore_index=True)
+    with pytest.raises(ValueError, match="mixes per-run rows"):
+        plots.strategy_means(mixed)
+
+
 def test_cap_tradeoff_draws_one_line_per_scenario_of_a_sweep():
     runs = [
         pullsim.compare(three_image_scenario(f"nic {rate} MB/s", rate * 1e6)) for rate in (100, 200)
     ]
+    by_strategy = pd.concat([run.summary_by_strategy for run in runs], ignore_index=True)
     summary = pd.concat([run.summary for run in runs], ignore_index=True)
-    startup, _ = plots.cap_tradeoff(summary).axes
-    labels = [line.get_label() for line in startup.get_lines()]
-    assert labels == [
-        "nic 100 MB/s: p99",
-        "nic 100 MB/s: p50",
-        "nic 200 MB/s: p99",
-        "nic 200 MB/s: p50",
-    ]
+    for frame in (by_strategy, summary):  # per-run rows of one seed: the same means
+        startup, _ = plots.cap_tradeoff(frame).axes
+        labels = [line.get_label() for line in startup.get_lines()]
+        assert labels == [
+            "nic 100 MB/s: p99",
+            "nic 100 MB/s: p50",
+            "nic 200 MB/s: p99",
+            "nic 200 MB/s: p50",
+        ]
 
 
 def test_pull_timeline_draws_each_layers_download(result):
@@ -165,6 +202,7 @@ def test_empty_frames_give_a_figure_that_says_so():
         plots.workload_delivery(empty),
         plots.link_utilisation(empty),
         plots.pull_timeline(empty, empty),
+        plots.cap_tradeoff(empty),
     ):
         assert isinstance(figure, Figure)
         assert figure.axes[0].texts

@@ -12,7 +12,12 @@ import pytest
 
 import pullsim
 from pullsim.report import recommend, redact, render_report, write_report
-from tests.plots.situations import comparison, three_image_scenario
+from tests.plots.situations import (
+    comparison,
+    poisson_comparison,
+    poisson_scenario,
+    three_image_scenario,
+)
 
 PASSWORD = "Harbor12345"
 AUTH = base64.b64encode(f"admin:{PASSWORD}".encode()).decode()
@@ -117,6 +122,36 @@ def test_without_running_workloads_nothing_is_slowed():
     assert recommend(rows, startup_target_s=20, slowdown_budget=0).strategy == "serial"
 
 
+def test_recommend_takes_a_result_its_summary_by_strategy_or_per_run_rows():
+    result = poisson_comparison((0, 1))
+    runs = result.summary[result.summary["seed"] >= 0]
+    decisions = [
+        recommend(data, startup_target_s=3.0, slowdown_budget=0.5, pods=result.pods)
+        for data in (result, result.summary_by_strategy, runs)
+    ]
+    for other in decisions[1:]:
+        assert (other.strategy, other.text, other.notes) == (
+            decisions[0].strategy,
+            decisions[0].text,
+            decisions[0].notes,
+        )
+        pd.testing.assert_frame_equal(other.table, decisions[0].table)
+    # On the per-run rows: the table holds the mean of each strategy's two runs.
+    table = decisions[0].table.set_index("strategy")
+    for name, rows in runs.groupby("strategy"):
+        assert table.loc[name, "startup_p99_s"] == pytest.approx(rows["startup_p99_s"].mean())
+        slowdown = (1 - rows["workload_min_share"]).mean()
+        assert table.loc[name, "workload_slowdown"] == pytest.approx(slowdown)
+    # serial's p99 mean (3.46 s) misses 3 s; capped-2 (2.84 s, slowdown 44 %) meets both.
+    assert decisions[0].strategy == "capped-2"
+
+
+def test_recommend_refuses_rows_of_several_scenarios():
+    sweep = pd.concat([PAPER.assign(scenario="a"), PAPER.assign(scenario="b")])
+    with pytest.raises(ValueError, match="one scenario at a time"):
+        recommend(sweep, startup_target_s=50, slowdown_budget=0.2)
+
+
 def test_budget_and_target_are_checked():
     with pytest.raises(ValueError, match="fraction"):
         recommend(PAPER, startup_target_s=20, slowdown_budget=20)
@@ -168,6 +203,34 @@ def test_report_has_the_question_tables_figures_and_recommendation(report_html):
     assert report_html.count("<table class='strategy'") == 3
     assert report_html.count("<img ") == 5
     assert "<tr class='chosen'><td class='name'>capped-2</td>" in report_html
+
+
+def _cell(html_text: str, strategy: str, measure: str) -> str:
+    """The value of one measure in one strategy's table of the report."""
+    table = html_text.split(f"data-strategy='{strategy}'>", 1)[1].split("</table>", 1)[0]
+    return table.split(f"<td class='name'>{measure}</td><td>", 1)[1].split("</td>", 1)[0]
+
+
+def test_report_shows_the_means_over_seeds_from_summary_by_strategy():
+    result = poisson_comparison((0, 1))
+    text = render_report(
+        result, startup_target_s=3.0, slowdown_budget=0.5, scenario=poisson_scenario()
+    )
+    runs = result.summary[result.summary["seed"] >= 0]
+    assert "2 seed(s)" in text and "Numbers are means over seeds 0, 1." in text
+    for name, rows in runs.groupby("strategy"):
+        # What to expect, from the per-run rows: the mean of the strategy's two runs.
+        p50, p99 = rows["startup_p50_s"].mean(), rows["startup_p99_s"].mean()
+        slowdown = 100 * (1 - rows["workload_min_share"]).mean()
+        assert _cell(text, name, "startup p50 (s)") == f"{p50:.2f}"
+        assert _cell(text, name, "startup p99 (s)") == f"{p99:.2f}"
+        assert _cell(text, name, "workload slowdown (%)") == f"{slowdown:.1f}"
+        assert f"<td>{p99:.2f}</td>" in text.split("id='overview'", 1)[1].split("</table>")[0]
+    # The runs differ, so one seed's numbers would not pass: serial's p50 is 3.95 or 2.24 s.
+    serial = runs[runs["strategy"] == "serial"]["startup_p50_s"]
+    assert {f"{v:.2f}" for v in serial} == {"3.95", "2.24"}
+    assert _cell(text, "serial", "startup p50 (s)") == "3.10"
+    assert "Recommended: capped-2" in text
 
 
 def test_report_is_self_contained(report_html):
