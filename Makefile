@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/pullsim compare scenarios/01-private-registry-seed.yaml -o out/seed
 	$(BIN)/pullsim report scenarios/01-private-registry-seed.yaml -o out/seed/report.html
-	@echo "table: out/seed/summary.csv (and .parquet; every table and run.json in out/seed/)"
+	@echo "tables: out/seed/summary.csv (one row per run), out/seed/summary_by_strategy.csv (means per strategy)"
+	@echo "        (and .parquet; every table and run.json in out/seed/)"
 	@echo "figures: out/seed/figures/"
 	@echo "report: out/seed/report.html"
 

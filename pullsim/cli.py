@@ -209,6 +209,14 @@ def _row(table, *cells: Any) -> None:
     table.add_row(*(Text(str(cell)) for cell in cells))
 
 
+def _count(value: Any) -> str:
+    """A count, or a mean of counts over seeds (17.5 stays 17.5; 18.0 is 18)."""
+    number = float(value)
+    if math.isnan(number):
+        return "—"
+    return str(round(number)) if number == round(number) else f"{number:.1f}"
+
+
 def _fmt(value: Any, unit: str = "s") -> str:
     try:
         number = float(value)
@@ -219,7 +227,9 @@ def _fmt(value: Any, unit: str = "s") -> str:
     return f"{number:.1f} {unit}".strip()
 
 
-def _summary_table(summary, title: str):
+def _summary_table(summary, by_strategy, title: str):
+    """One row per run (``summary``); with several seeds, then one ``mean`` row per strategy
+    (``summary_by_strategy``)."""
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")
@@ -236,21 +246,28 @@ def _summary_table(summary, title: str):
         ("min share", "right"),
     ):
         table.add_column(heading, justify=justify)
-    for row in summary.itertuples(index=False):
-        # A back-off is a sync that skipped the pull (ImagePullBackOff), not a failed pull.
-        _row(
-            table,
-            str(row.strategy),
-            "mean" if int(row.seed) == -1 else str(row.seed),
-            f"{int(row.pods_ready)}/{int(row.pods)}",
-            _fmt(row.startup_p50_s, ""),
-            _fmt(row.startup_p99_s, ""),
-            _fmt(row.all_ready_s, ""),
-            str(int(row.failures_ErrImagePull)),
-            str(int(row.failures_ImagePullBackOff)),
-            str(int(row.pull_qps_exceeded)),
-            "—" if math.isnan(float(row.workload_min_share)) else f"{row.workload_min_share:.2f}",
-        )
+    runs = summary[summary["seed"] >= 0]  # the seed == -1 rows, if any, come from by_strategy
+    means = by_strategy[by_strategy["seeds"] > 1] if by_strategy is not None else runs[:0]
+    for rows, label in ((runs, None), (means, "mean")):
+        if label is not None and len(rows):
+            table.add_section()
+        for row in rows.itertuples(index=False):
+            # A back-off is a sync that skipped the pull (ImagePullBackOff), not a failed pull.
+            _row(
+                table,
+                str(row.strategy),
+                label or str(row.seed),
+                f"{_count(row.pods_ready)}/{_count(row.pods)}",
+                _fmt(row.startup_p50_s, ""),
+                _fmt(row.startup_p99_s, ""),
+                _fmt(row.all_ready_s, ""),
+                _count(row.failures_ErrImagePull),
+                _count(row.failures_ImagePullBackOff),
+                _count(row.pull_qps_exceeded),
+                "—"
+                if math.isnan(float(row.workload_min_share))
+                else f"{row.workload_min_share:.2f}",
+            )
     return table
 
 
@@ -270,9 +287,8 @@ def _finish_run(
     from pullsim.outputs import write_run_record, write_tables
     from pullsim.scenario.loader import redacted_document
 
-    not_ready = int(
-        (result.summary["pods"] - result.summary["pods_ready"])[result.summary["seed"] >= 0].sum()
-    )
+    runs = result.summary[result.summary["seed"] >= 0]  # one row per run
+    not_ready = int((runs["pods"] - runs["pods_ready"]).sum())  # summed over the runs
     if result.error:
         status, exit_status = "crashed", EXIT_FAILED
     elif fail_if_not_ready and not_ready:
@@ -316,13 +332,18 @@ def _finish_run(
             "figures": drawn,
             "wall_s": round(wall_s, 3),
             "error": error_text,
-            "summary": _summary_records(result.summary),
+            "summary": _summary_records(runs),
+            "summary_by_strategy": _summary_records(result.summary_by_strategy),
         }
         print(loaded.redact(json.dumps(document, default=str)))
     else:
         console = _stdout_console()
         console.print(
-            _summary_table(result.summary, f"{loaded.scenario.name}: pods from creation to ready")
+            _summary_table(
+                runs,
+                result.summary_by_strategy,
+                f"{loaded.scenario.name}: pods from creation to ready",
+            )
         )
         if not_ready:
             console.print(

@@ -2,7 +2,8 @@
 
 Layout of ``DIR`` after ``pullsim run|compare ... -o DIR``::
 
-    DIR/summary.parquet  DIR/summary.csv     one row per strategy and seed (docs/results.md)
+    DIR/summary.parquet  DIR/summary.csv     one row per run: strategy and seed (docs/results.md)
+    DIR/summary_by_strategy.parquet, .csv    one row per strategy: the means over its seeds
     DIR/pods.parquet     DIR/pods.csv        ... and pulls, layers, events, links, workloads
     DIR/run.json                             what ran: version, scenario (secrets redacted),
                                              strategies, seeds, overrides, wall time, status
@@ -11,9 +12,9 @@ Layout of ``DIR`` after ``pullsim run|compare ... -o DIR``::
 The tables are a pure function of scenario, strategies and seeds: the same inputs give
 byte-identical Parquet and CSV files. What varies between two runs of the same inputs (wall
 time, the host) goes to ``run.json`` only, which is why ``wall_s`` is not a column of the
-written ``summary`` table. Every string column passes through the scenario's redaction, so a
-password or a pull Secret's contents cannot reach a file (desmod's lesson: the record is written
-even when the run failed, see :func:`write_run_record`).
+written ``summary`` and ``summary_by_strategy`` tables. Every string column passes through the
+scenario's redaction, so a password or a pull Secret's contents cannot reach a file (desmod's
+lesson: the record is written even when the run failed, see :func:`write_run_record`).
 """
 
 from __future__ import annotations
@@ -27,8 +28,17 @@ from typing import Any
 
 __all__ = ["TABLES", "read_tables", "write_run_record", "write_tables"]
 
-TABLES = ("summary", "pods", "pulls", "layers", "events", "links", "workloads")
-VOLATILE_COLUMNS = {"summary": ("wall_s",)}
+TABLES = (
+    "summary",
+    "summary_by_strategy",
+    "pods",
+    "pulls",
+    "layers",
+    "events",
+    "links",
+    "workloads",
+)
+VOLATILE_COLUMNS = {"summary": ("wall_s",), "summary_by_strategy": ("wall_s",)}
 
 
 def _redacted(frame, redact) -> Any:

@@ -56,7 +56,11 @@ def test_compare_writes_every_table_and_run_json(compared):
     assert record["scenario"]["name"] == "private-registry-seed"
     assert record["scenario"]["registries"][0]["credentials"] == [["ceshi-pull", "<redacted>"]]
     assert "wall_s" not in pd.read_parquet(directory / "summary.parquet").columns
+    assert "wall_s" not in pd.read_parquet(directory / "summary_by_strategy.parquet").columns
+    assert set(record["tables"]) == set(TABLES)
+    assert record["tables"]["summary_by_strategy"]["rows"] == 3
     assert "serial" in result.output and "capped-3" in result.output
+    assert "mean" not in result.output  # one seed: no mean rows
     assert "pullsim explain" in result.output  # the debug pod never starts
 
 
@@ -78,6 +82,60 @@ def test_same_scenario_and_seed_give_byte_identical_tables(compared, tmp_path):
             assert first == (again / f"{name}{suffix}").read_bytes(), f"{name}{suffix}"
 
 
+POISSON_WEB = "arrivals[0]={kind: poisson, workload: web, rate_per_s: 0.5, count: 6}"
+
+
+@pytest.fixture(scope="module")
+def two_seeds(tmp_path_factory):
+    """The seed scenario with web's pods created at random times: the two seeds differ."""
+    directory = tmp_path_factory.mktemp("out") / "two-seeds"
+    args = ("compare", SEED, "--seeds", "0,1", "--set", POISSON_WEB, "--no-figures")
+    table = invoke(*args, "-o", str(directory))
+    document = json.loads(invoke(*args, "--json").stdout)
+    return directory, table, document
+
+
+def test_compare_with_two_seeds_shows_runs_then_the_means_of_summary_by_strategy(two_seeds):
+    directory, table, document = two_seeds
+    assert table.exit_code == 0, table.output
+    runs = pd.read_parquet(directory / "summary.parquet")
+    runs = runs[runs["seed"] >= 0]
+    by_strategy = pd.read_parquet(directory / "summary_by_strategy.parquet")
+    assert len(runs) == 6 and set(runs["seed"]) == {0, 1}
+    assert by_strategy["strategy"].tolist() == ["serial", "parallel", "capped-3"]
+    assert set(by_strategy["seed"]) == {-1} and set(by_strategy["seeds"]) == {2}
+    lines = [line for line in table.output.splitlines() if "│" in line]
+    for strategy in ("serial", "parallel", "capped-3"):
+        mine = runs[runs["strategy"] == strategy]
+        # What to expect, from the per-run rows: the mean of the strategy's two runs.
+        p50, p99 = mine["startup_p50_s"].mean(), mine["startup_p99_s"].mean()
+        row = by_strategy[by_strategy["strategy"] == strategy].iloc[0]
+        assert row["startup_p50_s"] == pytest.approx(p50)
+        assert row["startup_p99_s"] == pytest.approx(p99)
+        cells = [
+            [cell.strip() for cell in line.split("│")[1:-1]]
+            for line in lines
+            if line.split("│")[1].strip() == strategy
+        ]
+        assert [c[1] for c in cells] == ["0", "1", "mean"]  # runs first, then the mean
+        assert cells[2][2:5] == ["18/19", f"{p50:.1f}", f"{p99:.1f}"]
+    serial = runs[runs["strategy"] == "serial"]["startup_p50_s"]
+    assert serial.nunique() == 2  # the seeds really differ: the mean is neither run
+    # --fail-if-not-ready's count: the debug pod, in each of the 6 runs (no mean counted).
+    assert "6 pod(s) not ready at the horizon" in table.output
+    # --json: the same rows as the files.
+    assert [r["seed"] for r in document["summary"]] == runs["seed"].tolist()
+    means = document["summary_by_strategy"]
+    assert [r["startup_p99_s"] for r in means] == pytest.approx(
+        by_strategy["startup_p99_s"].tolist()
+    )
+    assert [(r["strategy"], r["seed"], r["seeds"]) for r in means] == [
+        ("serial", -1, 2),
+        ("parallel", -1, 2),
+        ("capped-3", -1, 2),
+    ]
+
+
 def test_run_json_prints_one_document(tmp_path):
     result = invoke("run", SEED, "--strategy", "capped-3", "--seed", "3", "--json")
     assert result.exit_code == 0
@@ -86,6 +144,8 @@ def test_run_json_prints_one_document(tmp_path):
     assert document["strategies"] == ["capped-3"] and document["seeds"] == [3]
     (row,) = document["summary"]
     assert row["strategy"] == "capped-3" and row["pods"] == 19 and row["pods_ready"] == 18
+    (mean,) = document["summary_by_strategy"]
+    assert (mean["strategy"], mean["seed"], mean["seeds"], mean["pods"]) == ("capped-3", -1, 1, 19)
     assert_no_secret(result.stdout)
 
 
