@@ -246,9 +246,8 @@ def _summary_table(summary, by_strategy, title: str):
         ("min share", "right"),
     ):
         table.add_column(heading, justify=justify)
-    runs = summary[summary["seed"] >= 0]  # the seed == -1 rows, if any, come from by_strategy
-    means = by_strategy[by_strategy["seeds"] > 1] if by_strategy is not None else runs[:0]
-    for rows, label in ((runs, None), (means, "mean")):
+    means = by_strategy[by_strategy["seeds"] > 1] if by_strategy is not None else summary[:0]
+    for rows, label in ((summary, None), (means, "mean")):
         if label is not None and len(rows):
             table.add_section()
         for row in rows.itertuples(index=False):
@@ -287,7 +286,7 @@ def _finish_run(
     from pullsim.outputs import write_run_record, write_tables
     from pullsim.scenario.loader import redacted_document
 
-    runs = result.summary[result.summary["seed"] >= 0]  # one row per run
+    runs = result.summary  # one row per run
     not_ready = int((runs["pods"] - runs["pods_ready"]).sum())  # summed over the runs
     if result.error:
         status, exit_status = "crashed", EXIT_FAILED

@@ -685,12 +685,11 @@ def _summary(result, workload_stats: list[dict], ids) -> Any:
 
 
 def by_strategy(summary: Any, scenario: str) -> Any:
-    """One row per strategy over its runs (the rows with ``seed >= 0``): ``seed`` is -1 (no
+    """One row per strategy over its runs (``summary``: one row per run): ``seed`` is -1 (no
     single seed), ``seeds`` counts the runs, every numeric column is the mean over them (so
     counts become float64), ``error`` joins the runs' errors."""
-    runs = summary[summary["seed"] >= 0]
     numeric = [c for c, t in SUMMARY_COLUMNS.items() if t in ("float64", "int64")]
-    groups = runs.groupby("strategy", sort=False)
+    groups = summary.groupby("strategy", sort=False)
     means = groups[numeric].mean().astype("float64").reset_index()
     means.insert(0, "scenario", pd.array([scenario] * len(means), dtype="string"))
     means["strategy"] = means["strategy"].astype("string")
@@ -702,9 +701,9 @@ def by_strategy(summary: Any, scenario: str) -> Any:
 
 
 def stack(runs: list, scenario: str):
-    """Stack the frames of several runs. ``summary``: one row per run, plus, when there are
-    several seeds, one ``seed == -1`` row per strategy with the means over its seeds (kept for
-    callers that select them); ``summary_by_strategy``: only those per-strategy rows, always."""
+    """Stack the frames of several runs. ``summary``: one row per run (``seed >= 0``, never an
+    aggregate); ``summary_by_strategy``: one row per strategy with the means over its runs
+    (``seed == -1``, ``seeds`` = number of runs), however many seeds."""
     from pullsim.simulation import SimulationResult
 
     stacked = SimulationResult(scenario=scenario, strategy="*", seed=-1)
@@ -714,11 +713,8 @@ def stack(runs: list, scenario: str):
         run.summary.loc[:, "wall_s"] = run.wall_s
         run.summary.loc[:, "error"] = run.error or ""
     summary = pd.concat([r.summary for r in runs], ignore_index=True)
-    means = by_strategy(summary, scenario)
-    if summary["seed"].nunique() > 1:
-        summary = pd.concat([summary, means[summary.columns]], ignore_index=True)
     stacked.summary = summary
-    stacked.summary_by_strategy = means
+    stacked.summary_by_strategy = by_strategy(summary, scenario)
     stacked.wall_s = sum(r.wall_s for r in runs)
     stacked.error = "; ".join(r.error for r in runs if r.error) or None
     return stacked

@@ -91,6 +91,7 @@ class SimulationResult:
     links: Any = None
     workloads: Any = None
     summary: Any = None
+    """One row per run (strategy and seed, ``seed >= 0``); never an aggregate row."""
     summary_by_strategy: Any = None
     """One row per strategy, means over its seeds (``seed == -1``, ``seeds`` = runs)."""
     wall_s: float = 0.0
@@ -465,8 +466,9 @@ def compare(
     seeds: Iterable[int] = (0,),
 ) -> SimulationResult:
     """Run every strategy on every seed (same seed, same random streams) and stack the frames;
-    ``summary`` gets one row per strategy and seed plus, with several seeds, ``seed == -1``
-    rows aggregating the seeds (means); ``summary_by_strategy`` holds only those aggregates."""
+    ``summary`` has one row per run (strategy and seed), whatever the number of seeds;
+    ``summary_by_strategy`` one row per strategy with the means over its seeds (``seed == -1``,
+    ``seeds`` = number of runs): use it for per-strategy answers."""
     from pullsim import results
 
     strategies = list(strategies) if strategies is not None else list(scenario.strategies)

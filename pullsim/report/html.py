@@ -303,7 +303,7 @@ def render_report(
     if caps is None:
         caps = strategy_caps(strategies, scenario)
     ordered = order_strategies(strategies, caps)
-    seeds = sorted(int(s) for s in summary["seed"].unique() if s >= 0)
+    seeds = sorted(int(s) for s in summary["seed"].unique())
     decision = recommend(
         rows,
         startup_target_s=startup_target_s,

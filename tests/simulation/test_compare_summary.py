@@ -1,5 +1,8 @@
 """``compare`` summary columns on a case you can check on paper, and the per-strategy rows.
 
+``summary`` has one row per run (strategy and seed), never a ``seed == -1`` row;
+``summary_by_strategy`` one row per strategy with the means over its seeds.
+
 One NIC-bound node (100 MB/s), four pods created at 0 s, each with its own 100 MB image, no
 other delays. Pulls alone set the startup times:
 
@@ -49,7 +52,7 @@ def test_summary_columns_on_paper():
     result = pullsim.compare(four_pods(), list(STRATEGIES), seeds=[0])
     summary = result.summary.set_index("strategy")
     assert list(summary.index) == ["serial", "parallel", "capped-2"]
-    assert set(result.summary["seed"]) == {0}  # one seed: no aggregate rows
+    assert set(result.summary["seed"]) == {0}  # one row per run: no aggregate rows
     for strategy, (p50, p95, p99, most) in EXPECTED.items():
         row = summary.loc[strategy]
         got = (row["startup_p50_s"], row["startup_p95_s"], row["startup_p99_s"])
@@ -70,7 +73,7 @@ def test_summary_columns_on_paper():
     assert by_strategy.loc["serial", "startup_p95_s"] == pytest.approx(3.85, abs=1e-6)
 
 
-def test_aggregate_rows_are_means_over_seeds_of_the_same_strategy():
+def test_summary_by_strategy_holds_the_means_over_seeds_and_summary_only_runs():
     # Poisson arrivals: each seed creates the pods at other times, so per-seed rows differ.
     situation = four_pods(
         arrivals=tuple(
@@ -79,27 +82,39 @@ def test_aggregate_rows_are_means_over_seeds_of_the_same_strategy():
     )
     seeds = [0, 1, 2]
     result = pullsim.compare(situation, ["serial", "parallel"], seeds=seeds)
-    summary = result.summary
-    runs = summary[summary["seed"] >= 0]
-    aggregates = summary[summary["seed"] == -1].set_index("strategy")
-    assert len(runs) == 6 and list(aggregates.index) == ["serial", "parallel"]
+    runs = result.summary
+    # One row per run, in run order (strategy, then seed); no seed == -1 row.
+    assert list(zip(runs["strategy"], runs["seed"], strict=True)) == [
+        (strategy, seed) for strategy in ("serial", "parallel") for seed in seeds
+    ]
+    assert (runs["seed"] >= 0).all()
+    assert runs["pods"].dtype == np.int64  # counts stay integers: no mean rows mixed in
     by_strategy = result.summary_by_strategy.set_index("strategy")
+    assert list(by_strategy.index) == ["serial", "parallel"]
     assert list(by_strategy["seeds"]) == [3, 3]
     for strategy in ("serial", "parallel"):
         mine = runs[runs["strategy"] == strategy]
         assert mine["startup_p99_s"].nunique() > 1  # the seeds really differ
         mean = mine["startup_p99_s"].mean()
-        assert aggregates.loc[strategy, "startup_p99_s"] == pytest.approx(mean)
         assert by_strategy.loc[strategy, "startup_p99_s"] == pytest.approx(mean)
         assert by_strategy.loc[strategy, "pods"] == 8.0  # a mean: float64
     assert by_strategy["pods"].dtype == np.float64
     assert by_strategy["seeds"].dtype == np.int64
-    # Aggregate rows are never mixed into the per-strategy frame's inputs.
     assert (result.summary_by_strategy["seed"] == -1).all()
+
+
+@pytest.mark.parametrize("seeds", [[0], [0, 1], [3, 1, 2]])
+def test_summary_never_has_an_aggregate_row(seeds):
+    result = pullsim.compare(four_pods(), ["serial", "capped-2"], seeds=seeds)
+    assert len(result.summary) == 2 * len(seeds)
+    assert sorted(result.summary["seed"]) == sorted(seeds * 2)
+    assert not (result.summary["seed"] == -1).any()
+    assert list(result.summary_by_strategy["seeds"]) == [len(seeds)] * 2
 
 
 def test_simulate_has_a_one_row_summary_by_strategy():
     one = pullsim.simulate(four_pods(), "capped-2")
+    assert len(one.summary) == 1 and one.summary["seed"].iloc[0] >= 0
     assert len(one.summary_by_strategy) == 1
     row = one.summary_by_strategy.iloc[0]
     assert (row["strategy"], row["seed"], row["seeds"]) == ("capped-2", -1, 1)

@@ -76,6 +76,8 @@ def test_compare_stacks_strategies_on_common_random_numbers():
     assert set(result.pods["strategy"]) == {"serial", "parallel"}
     summary = result.summary
     assert list(summary.columns[:3]) == ["scenario", "strategy", "seed"]
-    assert set(summary["seed"]) == {0, 1, -1}
+    assert set(summary["seed"]) == {0, 1}  # one row per run: no aggregate row
+    assert len(summary) == 4
+    assert set(result.summary_by_strategy["seed"]) == {-1}
     serial = summary[(summary["strategy"] == "serial") & (summary["seed"] == 0)].iloc[0]
     assert serial["all_ready_s"] > 2.99
