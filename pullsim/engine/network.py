@@ -481,6 +481,17 @@ class Network(BottleneckStructure):
         self._group_version[group] += 1
         self._push_group(group)
 
+    def _set_idle_level(self, group: int, level: float) -> None:
+        """``_set_level`` for a link that owns no class yet: nothing finishes on its clock, so
+        no finish is planned, and what its finish heap holds is stale and dropped (the classes
+        bound to it in this update push their finishes when the update ends)."""
+        now = self.env.now
+        self._clock[group] += self._level[group] * (now - self._clock_time[group])
+        self._clock_time[group] = now
+        self._level[group] = level
+        self._group_version[group] += 1
+        self._group_heap[group] = []
+
     def _link_usage(self, index: int) -> float:
         total = 0.0
         for class_index, entries in enumerate(self._class_entries):

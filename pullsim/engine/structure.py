@@ -22,11 +22,13 @@ A failed condition is repaired where it failed, as water-filling would: a link o
 an owner whose classes are outshared, is *refilled* (the classes crossing it and not bound to it,
 sorted by share; those above the link's fill level are bound to it); classes whose cap falls below
 their owner's level move to the cap group. Levels are settled and the checks run again until none
-fails. A binding that no levels satisfy (an owner whose foreign load exceeds its capacity, or
-owners whose classes outshare each other in a cycle) is not iterated: settling stops there and
-the owner is refilled first. Only repairs that do not settle fall back to the full water-filling
-of :mod:`pullsim.engine.maxmin`. Whatever path is taken, what is accepted satisfies every
-condition, so it is the unique max-min allocation.
+fails. A class that becomes active is first bound where it would get the least (the lowest owner on
+its path, its cap, or a link on its path that owns nothing and would give it less than its cap),
+and judged by the same checks. A binding that no levels satisfy (an owner whose foreign load
+exceeds its capacity, or owners whose classes outshare each other in a cycle) is not iterated:
+settling stops there and the owner is refilled first. Only repairs that do not settle fall back
+to the full water-filling of :mod:`pullsim.engine.maxmin`. Whatever path is taken, what is
+accepted satisfies every condition, so it is the unique max-min allocation.
 """
 
 from __future__ import annotations
@@ -356,23 +358,34 @@ class BottleneckStructure:
     def _bind_new_class(self, k: int, pending: _Pending) -> None:
         """Tentatively bind a class that just became active; the checks will judge it.
 
-        It joins the owner on its path with the lowest level, or its cap when that is lower;
-        with neither, the link on its path with the least room per unit of its weight.
+        It joins whichever would give it the least: the owner on its path with the lowest level,
+        its cap, or (when neither is lower) a link on its path that owns nothing, at the level
+        that link would have with this class bound to it (what refilling the link, over capacity
+        with the class at its cap, would bind). A link it starts owning takes that level as its
+        estimate until the levels are settled.
         """
         cap_group = CAP_GROUP
         entries = self._class_entries[k]
-        owners = [link for link, _ in entries if self._owned_classes[link] > 0]
-        share_at_cap = self._cap[k] / self._weight[k]
-        lowest = min(owners, key=lambda link: (self._level[link], link)) if owners else None
-        if lowest is not None and self._level[lowest] < share_at_cap:
-            group = lowest
-        elif math.isfinite(share_at_cap):
-            group = cap_group
-        else:
-            group = min(entries, key=lambda entry: (self._room(entry[0]) / entry[1], entry[0]))[0]
-        self._rebind(k, group)
-        if group != cap_group and self._owned_classes[group] == 0:
+        owned_classes = self._owned_classes
+        owners = [link for link, _ in entries if owned_classes[link] > 0]
+        group, limit = cap_group, self._cap[k] / self._weight[k]
+        if owners:
+            lowest = min(owners, key=lambda link: (self._level[link], link))
+            if self._level[lowest] < limit:
+                group, limit = lowest, self._level[lowest]
+        if group == cap_group:
+            demand = self._count[k] * self._weight[k]
+            for link, coefficient in entries:
+                if owned_classes[link] == 0:
+                    fill = self._room(link) / (demand * coefficient)
+                    if fill < limit:
+                        group, limit = link, fill
+        if group != cap_group and owned_classes[group] == 0:
+            self._set_idle_level(group, max(limit, 0.0))
+            self._rebind(k, group)
             self._promote(group, pending)
+        else:
+            self._rebind(k, group)
         self._attach(k, self._count[k])
         pending.moved.add(k)
         if group != cap_group:

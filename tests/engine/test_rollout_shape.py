@@ -77,3 +77,61 @@ def test_a_small_rollout_matches_the_reference():
     finish = [transfer.finished_at for transfer in transfers]
     assert all(math.isfinite(time) for time in expected)
     assert finish == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+def _count_refills(monkeypatch) -> list:
+    calls: list = []
+    refill = Network._refill
+
+    def counting(self, link, pending):
+        calls.append(self.links[link].name)
+        return refill(self, link, pending)
+
+    monkeypatch.setattr(Network, "_refill", counting)
+    return calls
+
+
+def test_an_unpack_its_disk_cannot_carry_at_its_cap_is_bound_to_the_disk_at_once(monkeypatch):
+    # The disk carries a download at 20 B/s (its registry's share); the unpack at its cap
+    # (100 B/s, 3 disk bytes per byte) would need 300 B/s of the 80 left: it starts bound to the
+    # disk, at 80 / 3 B/s, and no repair has to move it there.
+    refills = _count_refills(monkeypatch)
+    env = Environment()
+    net = Network(env, verify=True)
+    registry = net.add_link("registry", 20.0)
+    nic = net.add_link("nic", 1000.0)
+    disk = net.add_link("disk", 100.0)
+    cpu = net.add_link("cpu", 8.0)
+    download = net.transfer(2000.0, [registry, nic, disk], cap=80.0)
+    env.run(until=1)
+    unpack = net.transfer(1000.0, [(cpu, 1 / 100), (disk, 3.0)], cap=100.0)
+    env.run(until=2)
+    assert download.rate == pytest.approx(20.0)
+    assert unpack.rate == pytest.approx(80 / 3)
+    assert net._group[unpack.class_index] == disk.index
+    assert refills == []
+    assert net.stats["full_solves"] == 1
+
+
+def test_a_link_that_starts_owning_is_not_taken_for_the_lowest_owner(monkeypatch):
+    # In one instant an unpack makes the disk an owner and a download through the disk starts.
+    # The disk's level is not settled yet; the download must not take it for 0 and bind there:
+    # it belongs to the registry (level 10 against the disk's 45), with no repair.
+    refills = _count_refills(monkeypatch)
+    env = Environment()
+    net = Network(env, verify=True)
+    registry = net.add_link("registry", 20.0)
+    other = net.add_link("other-nic", 1000.0)
+    nic = net.add_link("nic", 1000.0)
+    disk = net.add_link("disk", 100.0)
+    cpu = net.add_link("cpu", 8.0)
+    net.transfer(1e6, [registry, other], cap=1000.0)
+    env.run(until=1)
+    unpack = net.transfer(1e6, [(cpu, 1 / 100), (disk, 2.0)], cap=100.0)
+    download = net.transfer(1e6, [registry, nic, disk], cap=1000.0)
+    env.run(until=2)
+    assert net._group[download.class_index] == registry.index
+    assert download.rate == pytest.approx(10.0)
+    assert unpack.rate == pytest.approx(45.0)
+    assert refills == []
+    assert net.stats["full_solves"] == 1
