@@ -555,7 +555,7 @@ class BottleneckStructure:
     def _run_checks(self, pending: _Pending, settled: dict[int, float]) -> list[tuple]:
         failures: list[tuple] = []
         for link in sorted(pending.links):
-            if self._owned_classes[link] == 0 and not self._watch(("load", link)):
+            if self._owned_classes[link] == 0 and not self._watch_load(("load", link)):
                 failures.append(("load", link))
         pending.links = set()
         for owner, old_level in settled.items():
@@ -578,51 +578,68 @@ class BottleneckStructure:
         tolerance = CHECK_TOLERANCE * max(level, 1e-300)
         return self._floor[owner] - tolerance <= level <= self._ceiling[owner] + tolerance
 
-    def _condition(self, key: tuple) -> tuple[dict[int, float], float, float] | None:
-        """Coefficients, bound and scale of ``sum(a * level) <= bound``; None when vacuous."""
-        if key[0] == "load":
-            link = key[1]
-            if self._owned_classes[link] > 0:
-                return None
-            return (
-                self._foreign[link],
-                self._capacity[link] - self._capped_load[link],
-                self._capacity[link],
-            )
-        # Classes bound to `lower` cross `upper`: level[lower] <= level[upper].
-        _, lower, upper = key
-        if (
-            self._pair_count.get((lower, upper), 0) == 0
-            or self._owned_classes[lower] == 0
-            or self._owned_classes[upper] == 0
-        ):
-            return None
-        scale = max(self._level[lower], self._level[upper])
-        return {lower: 1.0, upper: -1.0}, 0.0, scale
-
     def _watch(self, key: tuple) -> bool:
-        """Check a condition exactly; when it holds, (re)place its thresholds."""
-        condition = self._condition(key)
-        if condition is None:
+        """Check a condition exactly; when it holds, (re)place its thresholds.
+
+        A condition is ``sum(a * level[owner]) <= bound``; its slack is split evenly among the
+        owners with a nonzero ``a``, as a threshold in each one's heap (up for ``a > 0``, down
+        for ``a < 0``): while every level stays within its threshold, the condition holds.
+        """
+        if key[0] == "load":
+            return self._watch_load(key)
+        return self._watch_share(key)
+
+    def _watch_load(self, key: tuple) -> bool:
+        """``("load", link)``: a link that owns nothing carries no more than its capacity,
+        ``sum(foreign[owner] * level[owner]) <= capacity - capped load``."""
+        link = key[1]
+        if self._owned_classes[link] > 0:
             self._watch_version.pop(key, None)
             return True
-        coefficients, bound, scale = condition
-        involved = [(owner, a) for owner, a in coefficients.items() if a > 0 or a < 0]
-        value = math.fsum(a * self._level[owner] for owner, a in involved)
+        level = self._level
+        involved = [(owner, a) for owner, a in self._foreign[link].items() if a > 0 or a < 0]
+        if len(involved) == 1:
+            owner, a = involved[0]
+            value = a * level[owner]  # what fsum gives for one term
+        else:
+            value = math.fsum([a * level[owner] for owner, a in involved])
+        capacity = self._capacity[link]
+        bound = capacity - self._capped_load[link]
         slack = bound - value
-        if slack < -CHECK_TOLERANCE * max(scale, 1e-300):
+        if slack < -CHECK_TOLERANCE * max(capacity, 1e-300):
             return False
         slack = max(slack, 0.0)
         version = self._watch_version.get(key, 0) + 1
         self._watch_version[key] = version
+        parts = len(involved)
         for owner, a in involved:
-            step = slack / (len(involved) * abs(a))
+            step = slack / (parts * abs(a))
             if a > 0:
-                threshold = self._level[owner] + step
-                heapq.heappush(self._up_watch[owner], (threshold, key, version))
+                heapq.heappush(self._up_watch[owner], (level[owner] + step, key, version))
             else:
-                threshold = self._level[owner] - step
-                heapq.heappush(self._down_watch[owner], (-threshold, key, version))
+                heapq.heappush(self._down_watch[owner], (-(level[owner] - step), key, version))
+        return True
+
+    def _watch_share(self, key: tuple) -> bool:
+        """``("share", lower, upper)``: classes bound to ``lower`` cross ``upper``, so
+        ``level[lower] <= level[upper]``; vacuous unless both own classes."""
+        _, lower, upper = key
+        owned = self._owned_classes
+        if self._pair_count.get((lower, upper), 0) == 0 or owned[lower] == 0 or owned[upper] == 0:
+            self._watch_version.pop(key, None)
+            return True
+        level_lower = self._level[lower]
+        level_upper = self._level[upper]
+        # 0 - fsum([lower, -upper]): a sum of two floats is rounded once, as a subtraction is.
+        slack = 0.0 - (level_lower - level_upper)
+        if slack < -CHECK_TOLERANCE * max(level_lower, level_upper, 1e-300):
+            return False
+        slack = max(slack, 0.0)
+        version = self._watch_version.get(key, 0) + 1
+        self._watch_version[key] = version
+        step = slack / 2.0
+        heapq.heappush(self._up_watch[lower], (level_lower + step, key, version))
+        heapq.heappush(self._down_watch[upper], (-(level_upper - step), key, version))
         return True
 
     def _cross_thresholds(self, owner: int, old_level: float) -> list[tuple]:
