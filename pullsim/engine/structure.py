@@ -49,6 +49,9 @@ CHECK_TOLERANCE = 1e-9
 _MAX_LEVEL_PASSES = 8
 # At this pass an owner's cycle is looked at for a class that outshares an owner it crosses.
 _CYCLE_PASSES = 3
+# A link that owns nothing and is crossed by no more classes than this is not watched while they
+# fit within its capacity at their caps.
+_FEW_CLASSES = 8
 # Rounds of repair before giving up on local repair for this update.
 _MAX_REPAIR_ROUNDS = 64
 
@@ -596,6 +599,23 @@ class BottleneckStructure:
         if self._owned_classes[link] > 0:
             self._watch_version.pop(key, None)
             return True
+        capacity = self._capacity[link]
+        others = self._others_on[link]
+        if len(others) <= _FEW_CLASSES:
+            # Classes that fit at their caps (with room for the tolerance of the caps) hold it
+            # at any levels: nothing to watch until its load or capacity changes, and either
+            # puts it back into the checks.
+            room = capacity * (1 - CHECK_TOLERANCE)
+            cap_of = self._cap
+            count_of = self._applied_count
+            coefficient_of = self._class_coefficient
+            for k in others:
+                room -= count_of[k] * coefficient_of[k][link] * cap_of[k]
+                if room < 0:
+                    break
+            else:
+                self._watch_version.pop(key, None)
+                return True
         level = self._level
         involved = [(owner, a) for owner, a in self._foreign[link].items() if a > 0 or a < 0]
         if len(involved) == 1:
@@ -603,7 +623,6 @@ class BottleneckStructure:
             value = a * level[owner]  # what fsum gives for one term
         else:
             value = math.fsum([a * level[owner] for owner, a in involved])
-        capacity = self._capacity[link]
         bound = capacity - self._capped_load[link]
         slack = bound - value
         if slack < -CHECK_TOLERANCE * max(capacity, 1e-300):

@@ -135,3 +135,20 @@ def test_a_link_that_starts_owning_is_not_taken_for_the_lowest_owner(monkeypatch
     assert unpack.rate == pytest.approx(45.0)
     assert refills == []
     assert net.stats["full_solves"] == 1
+
+
+def test_a_link_its_classes_fit_at_their_caps_is_not_watched_until_they_do_not():
+    # Three unpacks of one core each on 8 cores: the CPU cannot be over capacity at any levels,
+    # so it carries no thresholds. When its capacity drops to 2 cores it must bind them.
+    env = Environment()
+    net = Network(env, verify=True)
+    cpu = net.add_link("cpu", 8.0)
+    disk = net.add_link("disk", 1000.0)
+    unpacks = [net.transfer(1000.0, [(cpu, 1 / 100), (disk, 2.0)], cap=100.0) for _ in range(3)]
+    env.run(until=1)
+    assert ("load", cpu.index) not in net._watch_version
+    assert [unpack.rate for unpack in unpacks] == pytest.approx([100.0] * 3)
+    cpu.set_capacity(2.0)
+    env.run(until=2)
+    assert [unpack.rate for unpack in unpacks] == pytest.approx([200 / 3] * 3)
+    assert net.stats["full_solves"] == 1
