@@ -52,6 +52,9 @@ _CYCLE_PASSES = 3
 # A link that owns nothing and is crossed by no more classes than this is not watched while they
 # fit within its capacity at their caps.
 _FEW_CLASSES = 8
+# A threshold heap is rid of its stale entries when it reaches this size, and then whenever it
+# has doubled since.
+_COMPACT_AT = 256
 # Rounds of repair before giving up on local repair for this update.
 _MAX_REPAIR_ROUNDS = 64
 
@@ -109,6 +112,9 @@ class BottleneckStructure:
         self._floor: list[float] = [0.0] * links
         self._up_watch: list[list] = [[] for _ in range(links)]
         self._down_watch: list[list] = [[] for _ in range(links)]
+        # per link: the size at which its heaps are next rid of their stale entries
+        self._up_limit: list[int] = [_COMPACT_AT] * links
+        self._down_limit: list[int] = [_COMPACT_AT] * links
         self._watch_version: dict[tuple, int] = {}
         self._structure_valid = False
 
@@ -125,6 +131,8 @@ class BottleneckStructure:
         self._floor.append(0.0)
         self._up_watch.append([])
         self._down_watch.append([])
+        self._up_limit.append(_COMPACT_AT)
+        self._down_limit.append(_COMPACT_AT)
 
     # ------------------------------------------------------------ full solve
     def _full_solve(self) -> None:
@@ -634,9 +642,15 @@ class BottleneckStructure:
         for owner, a in involved:
             step = slack / (parts * abs(a))
             if a > 0:
-                heapq.heappush(self._up_watch[owner], (level[owner] + step, key, version))
+                heap = self._up_watch[owner]
+                heapq.heappush(heap, (level[owner] + step, key, version))
+                if len(heap) > self._up_limit[owner]:
+                    self._up_limit[owner] = self._compact(heap)
             else:
-                heapq.heappush(self._down_watch[owner], (-(level[owner] - step), key, version))
+                heap = self._down_watch[owner]
+                heapq.heappush(heap, (-(level[owner] - step), key, version))
+                if len(heap) > self._down_limit[owner]:
+                    self._down_limit[owner] = self._compact(heap)
         return True
 
     def _watch_share(self, key: tuple) -> bool:
@@ -657,9 +671,29 @@ class BottleneckStructure:
         version = self._watch_version.get(key, 0) + 1
         self._watch_version[key] = version
         step = slack / 2.0
-        heapq.heappush(self._up_watch[lower], (level_lower + step, key, version))
-        heapq.heappush(self._down_watch[upper], (-(level_upper - step), key, version))
+        heap = self._up_watch[lower]
+        heapq.heappush(heap, (level_lower + step, key, version))
+        if len(heap) > self._up_limit[lower]:
+            self._up_limit[lower] = self._compact(heap)
+        heap = self._down_watch[upper]
+        heapq.heappush(heap, (-(level_upper - step), key, version))
+        if len(heap) > self._down_limit[upper]:
+            self._down_limit[upper] = self._compact(heap)
         return True
+
+    def _compact(self, heap: list) -> int:
+        """Drop a threshold heap's stale entries, in place; returns the size to do it again at.
+
+        A condition placed again leaves its old entries behind (they are skipped by version when
+        popped): a registry's heap holds a threshold for every NIC and disk its classes cross,
+        and collects the stale ones of every re-check. Dropping them when the heap has doubled
+        costs a pass over it per doubling; popping them one by one, a heap operation each. The
+        entries that remain pop in the same order, so nothing else changes.
+        """
+        version_of = self._watch_version
+        heap[:] = [entry for entry in heap if version_of.get(entry[1]) == entry[2]]
+        heapq.heapify(heap)
+        return max(2 * len(heap), _COMPACT_AT)
 
     def _cross_thresholds(self, owner: int, old_level: float) -> list[tuple]:
         """Re-check the conditions whose threshold this owner's level change crossed."""

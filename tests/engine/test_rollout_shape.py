@@ -152,3 +152,38 @@ def test_a_link_its_classes_fit_at_their_caps_is_not_watched_until_they_do_not()
     env.run(until=2)
     assert [unpack.rate for unpack in unpacks] == pytest.approx([200 / 3] * 3)
     assert net.stats["full_solves"] == 1
+
+
+def test_a_registrys_threshold_heap_sheds_the_stale_entries_of_its_nics():
+    # Every download that starts re-checks its NIC's load and places a new threshold in the
+    # registry's heap; the old one is stale. 200 NICs see 2,000 starts: the heap keeps about
+    # the live entries (it peaked at 2,000 when they were only dropped as popped), and every
+    # update stays exact.
+    rng = random.Random(3)
+    env = Environment()
+    net = Network(env, verify=True)
+    registry = net.add_link("registry", 1000.0)
+    placed = []
+    peak = 0
+    watch = Network._watch_load
+
+    def counting(self, key):
+        nonlocal peak
+        placed.append(key)
+        holds = watch(self, key)
+        peak = max(peak, len(self._up_watch[registry.index]))
+        return holds
+
+    net._watch_load = counting.__get__(net)
+
+    def node(nic):
+        for _ in range(10):
+            yield env.timeout(rng.uniform(0, 2))
+            net.transfer(rng.uniform(10, 200), [registry, nic])
+
+    for index in range(200):
+        env.process(node(net.add_link(f"nic-{index}", 100.0)))
+    env.run()
+    assert len(placed) > 2000
+    assert peak <= 600
+    assert net.stats["full_solves"] == 1
