@@ -236,6 +236,7 @@ class Network(BottleneckStructure):
         self._active_transfers: dict[int, Transfer] = {}
         self._active_streams: dict[int, Stream] = {}
         self.recorder = Recorder(self, resolution=resolution, enabled=record)
+        self._changed_groups = self.recorder.changed_groups  # groups whose level was set
         self.stats = {"updates": 0, "full_solves": 0, "fast_updates": 0}
         self._zero_capacity: set[int] = set()  # links at capacity 0 now
         self._stall_listeners: list[Callable[[], None]] = []
@@ -478,6 +479,7 @@ class Network(BottleneckStructure):
         self._clock[group] += self._level[group] * (now - self._clock_time[group])
         self._clock_time[group] = now
         self._level[group] = level
+        self._changed_groups.add(group)
         self._group_version[group] += 1
         self._push_group(group)
 
@@ -489,6 +491,7 @@ class Network(BottleneckStructure):
         self._clock[group] += self._level[group] * (now - self._clock_time[group])
         self._clock_time[group] = now
         self._level[group] = level
+        self._changed_groups.add(group)
         self._group_version[group] += 1
         self._group_heap[group] = []
 

@@ -16,6 +16,7 @@ Everything comes out as columns (name -> list or numpy array): the engine import
 from __future__ import annotations
 
 import math
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -48,6 +49,11 @@ class Recorder:
         self._entry_arrays = _Mirror((np.int64, np.int64, float))
         self._class_arrays = _Mirror((np.int64, float, float, float, float, float))
         self._changed_classes: set[int] = set()
+        # The same for the links' clocks (clock, level, clock time per link group; the cap
+        # group, last in the network's lists, is read as it is). The network adds a group to
+        # changed_groups whenever it sets its level.
+        self._group_arrays = _Mirror((float, float, float))
+        self.changed_groups: set[int] = set()
         # Per class: bytes moved by all its flows up to the mark, and the progress at the mark.
         self._class_bytes: list[float] = []
         self._class_mark: list[float] = []
@@ -81,7 +87,9 @@ class Recorder:
             self._changed_classes.add(class_index)
 
     def all_classes_changed(self) -> None:
+        """Every class's clock and every group's level was set anew (a full solve)."""
         self._class_arrays.forget()
+        self._group_arrays.forget()
 
     def count_changing(self, class_index: int) -> None:
         """Close the class's byte count before its number of flows changes."""
@@ -136,8 +144,15 @@ class Recorder:
             self._changed_classes,
         )
         self._changed_classes = set()
-        clock = np.asarray(network._clock) + np.asarray(network._level) * (
-            time - np.asarray(network._clock_time)
+        clocks, levels, clock_times = network._clock, network._level, network._clock_time
+        links = len(clocks) - 1  # the cap group comes last
+        link_clock, link_level, link_time = self._group_arrays.sync(
+            (clocks, levels, clock_times), self.changed_groups, size=links
+        )
+        self.changed_groups.clear()
+        clock = np.append(
+            link_clock + link_level * (time - link_time),
+            clocks[-1] + levels[-1] * (time - clock_times[-1]),
         )
         progress = slope * clock[group] + offset
         moved = class_bytes + count * (progress - class_mark)
@@ -256,8 +271,11 @@ class _Mirror:
     def forget(self) -> None:
         self._size = 0
 
-    def sync(self, lists: tuple[list, ...], changed) -> list[np.ndarray]:
-        size = len(lists[0])
+    def sync(self, lists: tuple[list, ...], changed, size: int | None = None) -> list[np.ndarray]:
+        """Copies of the first ``size`` items of the lists (all of them by default); ``changed``
+        names the rows that may have changed since the last sync."""
+        if size is None:
+            size = len(lists[0])
         done = self._size
         if size > self._buffers[0].shape[0]:
             capacity = max(size, 2 * self._buffers[0].shape[0], 64)
@@ -266,11 +284,12 @@ class _Mirror:
                 for buffer in self._buffers
             ]
         if changed and done:
-            rows = sorted(k for k in changed if k < done)
+            rows = [k for k in changed if 0 <= k < done]
             if rows:
                 index = np.asarray(rows, dtype=np.int64)
+                take = itemgetter(*rows)
                 for buffer, values in zip(self._buffers, lists, strict=True):
-                    buffer[index] = [values[k] for k in rows]
+                    buffer[index] = take(values)  # one row: an item, which numpy broadcasts
         if size > done:
             for buffer, values, dtype in zip(self._buffers, lists, self._dtypes, strict=True):
                 buffer[done:size] = np.asarray(values[done:size], dtype=dtype)

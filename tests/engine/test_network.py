@@ -332,6 +332,41 @@ def test_link_usage_is_recorded_by_label_in_buckets():
     assert streams["rate_bytes_per_s"] == [pytest.approx(50)]
 
 
+def test_link_usage_follows_levels_and_links_added_later():
+    # Buckets read the links' clocks from copies kept up to date as levels change. Two pulls
+    # share a 100 B/s link (50 each); at 1.5 s a second link appears and a third pull starts
+    # on it alone (100 B/s), and the first link's level changes when a pull ends at 2.0 s.
+    env = Environment()
+    net = Network(env, resolution=1.0)
+    first = net.add_link("a", 100)
+    a = net.transfer(100, [first], label="a")
+    net.transfer(300, [first], label="b")
+
+    def later():
+        second = net.add_link("c", 100)
+        net.transfer(100, [second], label="c")
+
+    at(env, 1.5, later)
+    env.run()
+    assert a.finished_at == pytest.approx(2.0)
+    usage = net.recorder.link_usage()
+    moved: dict[tuple, float] = {}
+    for start, link, label, amount in zip(
+        usage["start_s"], usage["link"], usage["label"], usage["bytes"], strict=True
+    ):
+        moved[(start, link, label)] = moved.get((start, link, label), 0.0) + amount
+    assert moved == {
+        (0.0, "a", "a"): pytest.approx(50),
+        (0.0, "a", "b"): pytest.approx(50),
+        (1.0, "a", "a"): pytest.approx(50),
+        (1.0, "a", "b"): pytest.approx(50),
+        (1.0, "c", "c"): pytest.approx(50),
+        (2.0, "c", "c"): pytest.approx(50),
+        (2.0, "a", "b"): pytest.approx(100),
+        (3.0, "a", "b"): pytest.approx(100),
+    }
+
+
 def test_idle_stretch_is_one_row():
     # A capped stream at 10 B/s for 100 s with 1 s buckets: one row for the first bucket and
     # one for the run of 99 identical buckets after it.
