@@ -225,6 +225,9 @@ class Network(BottleneckStructure):
         self._group_heap: list[list] = [[]]
         self._group_version: list[int] = [0]
         self._global_heap: list[tuple[float, int, int]] = []
+        # Groups whose next finish changed and is not in the global heap yet (planned before the
+        # heap is read, so a group whose level moves many times in an update is planned once).
+        self._unplanned: set[int] = set()
         self._init_structure()
         self._changed_classes: set[int] = set()
         self._changed_capacity: set[int] = set()
@@ -480,8 +483,7 @@ class Network(BottleneckStructure):
         self._clock_time[group] = now
         self._level[group] = level
         self._changed_groups.add(group)
-        self._group_version[group] += 1
-        self._push_group(group)
+        self._unplanned.add(group)
 
     def _set_idle_level(self, group: int, level: float) -> None:
         """``_set_level`` for a link that owns no class yet: nothing finishes on its clock, so
@@ -519,8 +521,7 @@ class Network(BottleneckStructure):
         entry = (clock_target, class_index, self._class_version[class_index])
         heapq.heappush(heap, entry)
         if heap[0] is entry:
-            self._group_version[group] += 1
-            self._push_group(group)
+            self._unplanned.add(group)
 
     def _group_top(self, group: int) -> tuple[float, int] | None:
         heap = self._group_heap[group]
@@ -534,6 +535,17 @@ class Network(BottleneckStructure):
                 return clock_target, class_index
             heapq.heappop(heap)
         return None
+
+    def _plan_groups(self) -> None:
+        """Put the next finish of every group whose level or first finish changed since the
+        last planning into the global heap: once per group, however often it changed."""
+        unplanned = self._unplanned
+        if unplanned:
+            versions = self._group_version
+            for group in unplanned:
+                versions[group] += 1
+                self._push_group(group)
+            unplanned.clear()
 
     def _push_group(self, group: int) -> None:
         top = self._group_top(group)
@@ -594,6 +606,7 @@ class Network(BottleneckStructure):
         if self._wakeup is not None:
             self._wakeup.cancel()
             self._wakeup = None
+        self._plan_groups()
         nxt = self._next_finish()
         if nxt is not None:
             generation = self._generation
@@ -621,6 +634,7 @@ class Network(BottleneckStructure):
         now = self.env.now
         finished: list[Transfer] = []
         visited: set[int] = set()
+        self._plan_groups()
         while True:
             nxt = self._next_finish()
             if nxt is None or nxt[0] > now + slack_time or nxt[1] in visited:
@@ -644,6 +658,7 @@ class Network(BottleneckStructure):
                 self._refresh_head(class_index)
                 if self._group_top(group) == top:
                     break  # its head did not move: nothing more is due in this class
+            self._unplanned.discard(group)
             self._group_version[group] += 1
             self._push_group(group)
         return finished
