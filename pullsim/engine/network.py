@@ -386,6 +386,19 @@ class Network(BottleneckStructure):
         self.recorder.flow_ended(flow, outcome)
         self._request_update()
 
+    def _finish(self, transfer: Transfer) -> None:
+        """``_end_flow(transfer, "finished")`` at a wake-up, which has caught the recorder up."""
+        transfer._delivered_at_end = transfer.size
+        transfer.finished_at = self.env.now
+        class_index = transfer.class_index
+        self.recorder.count_changing(class_index)
+        self._count[class_index] -= 1
+        self._changed_classes.add(class_index)
+        self._active_transfers.pop(transfer.id, None)
+        self._refresh_head(class_index)
+        self.recorder.flow_ended(transfer, "finished")
+        self._request_update()
+
     def _refresh_head(self, class_index: int) -> None:
         members = self._members[class_index]
         while members and not members[0][2].active:
@@ -508,8 +521,13 @@ class Network(BottleneckStructure):
 
     # ------------------------------------------------------------- finishes
     def _push_class(self, class_index: int) -> None:
-        """Put the class's next finish, in its group's clock units, into the group's heap."""
-        if not self._structure_valid or self._count[class_index] == 0:
+        """Put the class's next finish, in its group's clock units, into the group's heap.
+
+        Not for a class that is not bound yet (it became active in this instant): the update
+        binds it and pushes it then."""
+        if not self._structure_valid or self._applied_count[class_index] == 0:
+            return
+        if self._count[class_index] == 0:
             return
         head = self._head[class_index]
         slope = self._slope[class_index]
@@ -624,7 +642,7 @@ class Network(BottleneckStructure):
             # Rounding can put the planned finish a hair after now.
             finished = self._collect_due(_ROUNDING_TOLERANCE * max(1.0, now))
         for transfer in sorted(finished, key=lambda item: item.id):
-            self._end_flow(transfer, "finished")
+            self._finish(transfer)
             transfer.succeed(transfer)
         if not finished:
             self._schedule_wakeup()
