@@ -448,10 +448,7 @@ class BottleneckStructure:
         changed: dict[int, float] = {}
         unchecked: dict[int, float] = {}  # levels moved since the checks last ran
         for _ in range(_MAX_REPAIR_ROUNDS):
-            settled, infeasible = self._settle_levels(pending.owners)
-            for owner, old_level in settled.items():
-                changed.setdefault(owner, old_level)
-                unchecked.setdefault(owner, old_level)
+            infeasible = self._settle_levels(pending.owners, changed, unchecked)
             pending.estimates = {}
             if infeasible:
                 # The binding leaves these owners less than nothing: repair it before checking
@@ -485,20 +482,16 @@ class BottleneckStructure:
             self._push_class(k)
         return sorted(changed), pending.moved
 
-    def _owner_level(self, owner: int) -> float:
-        if self._capacity[owner] == 0:
-            return 0.0  # an outage: exactly nothing, whatever the rounding in the sums
-        foreign_load = self._capped_load[owner]
-        for other, load in self._foreign[owner].items():
-            if load:
-                foreign_load += load * self._level[other]
-        return (self._capacity[owner] - foreign_load) / self._owned_sum[owner]
-
-    def _settle_levels(self, owners: set[int]) -> tuple[dict[int, float], list[int]]:
+    def _settle_levels(
+        self, owners: set[int], changed: dict[int, float], unchecked: dict[int, float]
+    ) -> list[int]:
         """Recompute levels, lowest first, following owners whose load depends on others.
 
-        Returns the old level of every owner whose level changed, and owners whose binding, not
-        level, is wrong, to be refilled before anything is checked:
+        An owner's level is what its capacity leaves after the capped load and the foreign
+        load (each other owner's sum times its level) crossing it, per unit of its owned sum.
+        Records in ``changed`` and ``unchecked`` the old level of every owner whose level
+        changed (the first one an owner had), and returns owners whose binding, not level, is
+        wrong, to be refilled before anything is checked:
 
         - an owner whose load from others exceeds its capacity (a negative level); it keeps
           its level and is not propagated;
@@ -507,46 +500,70 @@ class BottleneckStructure:
           equal levels), the owner that such a class over-commits. The settling stops there;
           what is left of it is put back into ``owners``.
         """
-        changed: dict[int, float] = {}
         infeasible: set[int] = set()
         passes: dict[int, int] = {}
-        queue = [(self._level[owner], owner) for owner in sorted(owners)]
+        level_of = self._level
+        owned_classes = self._owned_classes
+        capacity_of = self._capacity
+        capped_load = self._capped_load
+        foreign_of = self._foreign
+        owned_sum = self._owned_sum
+        dependents_of = self._dependent_owners
+        isfinite = math.isfinite
+        heappop = heapq.heappop
+        queue = [(level_of[owner], owner) for owner in sorted(owners)]
         heapq.heapify(queue)
         queued = set(owners)
         owners.clear()
         while queue:
-            _, owner = heapq.heappop(queue)
+            _, owner = heappop(queue)
             queued.discard(owner)
-            if self._owned_classes[owner] == 0:
+            if owned_classes[owner] == 0:
                 continue  # retired: checked as an ordinary link
-            passes[owner] = passes.get(owner, 0) + 1
-            if passes[owner] > _MAX_LEVEL_PASSES:
+            count = passes.get(owner, 0) + 1
+            passes[owner] = count
+            if count > _MAX_LEVEL_PASSES:
                 raise StructureChanged("level-cycle")
-            level = self._owner_level(owner)
-            if not math.isfinite(level):
+            capacity = capacity_of[owner]
+            if capacity == 0:
+                level = 0.0  # an outage: exactly nothing, whatever the rounding in the sums
+            else:
+                foreign_load = capped_load[owner]
+                for other, load in foreign_of[owner].items():
+                    if load:
+                        foreign_load += load * level_of[other]
+                level = (capacity - foreign_load) / owned_sum[owner]
+            if not isfinite(level):
                 raise StructureChanged("level-not-finite")
             if level < 0:
-                if level < -CHECK_TOLERANCE * self._capacity[owner]:
+                if level < -CHECK_TOLERANCE * capacity:
                     infeasible.add(owner)
                     continue
                 level = 0.0
-            infeasible.discard(owner)
-            if level == self._level[owner]:
+            if infeasible:
+                infeasible.discard(owner)
+            old_level = level_of[owner]
+            if level == old_level:
                 continue
-            if passes[owner] == _CYCLE_PASSES:
+            if count == _CYCLE_PASSES:
                 outshared = self._outshared(owner, level)
                 if outshared:
                     infeasible.update(outshared)
                     owners.update(queued)
                     owners.add(owner)
                     break
-            changed.setdefault(owner, self._level[owner])
+            if owner not in changed:
+                changed[owner] = old_level
+            if owner not in unchecked:
+                unchecked[owner] = old_level
             self._set_level(owner, level)
-            for dependent in self._dependent_owners[owner]:
-                if dependent not in queued and self._owned_classes[dependent] > 0:
-                    queued.add(dependent)
-                    heapq.heappush(queue, (self._level[dependent], dependent))
-        return changed, sorted(infeasible)
+            dependents = dependents_of[owner]
+            if dependents:
+                for dependent in dependents:
+                    if dependent not in queued and owned_classes[dependent] > 0:
+                        queued.add(dependent)
+                        heapq.heappush(queue, (level_of[dependent], dependent))
+        return sorted(infeasible)
 
     def _outshared(self, owner: int, level: float) -> list[int]:
         """Owners a class has a larger share than, were ``owner`` at ``level``: to refill."""
@@ -569,25 +586,35 @@ class BottleneckStructure:
             if self._owned_classes[link] == 0 and not self._watch_load(("load", link)):
                 failures.append(("load", link))
         pending.links = set()
+        level_of = self._level
+        up_watch = self._up_watch
+        down_watch = self._down_watch
         for owner, old_level in settled.items():
-            failures.extend(self._cross_thresholds(owner, old_level))
-        for owner in sorted(pending.bounds | set(settled)):
-            if self._owned_classes[owner] > 0:
-                if self._level[owner] < 0:
+            level = level_of[owner]
+            if level != old_level:
+                up = up_watch[owner]
+                down = down_watch[owner]
+                if (up and up[0][0] < level) or (down and -down[0][0] > level):
+                    failures.extend(self._cross_thresholds(owner, old_level))
+        owned_classes = self._owned_classes
+        floor = self._floor
+        ceiling = self._ceiling
+        for owner in sorted(pending.bounds.union(settled)):
+            if owned_classes[owner] > 0:
+                level = level_of[owner]
+                if level < 0:
                     failures.append(("negative", owner))
-                elif not self._bounds_hold(owner):
-                    failures.append(("bounds", owner))
+                else:
+                    # the bounds: the floor and ceiling of its classes' cap shares
+                    tolerance = CHECK_TOLERANCE * max(level, 1e-300)
+                    if not floor[owner] - tolerance <= level <= ceiling[owner] + tolerance:
+                        failures.append(("bounds", owner))
         pending.bounds = set()
         for key in pending.watches:
             if not self._watch(key):
                 failures.append(key)
         pending.watches = []
         return list(dict.fromkeys(failures))
-
-    def _bounds_hold(self, owner: int) -> bool:
-        level = self._level[owner]
-        tolerance = CHECK_TOLERANCE * max(level, 1e-300)
-        return self._floor[owner] - tolerance <= level <= self._ceiling[owner] + tolerance
 
     def _watch(self, key: tuple) -> bool:
         """Check a condition exactly; when it holds, (re)place its thresholds.
