@@ -566,9 +566,11 @@ class Network(BottleneckStructure):
             unplanned.clear()
 
     def _push_group(self, group: int) -> None:
-        top = self._group_top(group)
         level = self._level[group]
-        if top is None or level <= 0:
+        if level <= 0:
+            return  # nothing finishes on a clock that stands still
+        top = self._group_top(group)
+        if top is None:
             return
         time = self._clock_time[group] + (top[0] - self._clock[group]) / level
         heapq.heappush(

@@ -302,14 +302,22 @@ class BottleneckStructure:
 
     def _rebind(self, k: int, group: int) -> None:
         """Point class ``k`` at a new clock, keeping its progress continuous."""
-        progress = self._progress(k)
+        # _progress(k) and _clock_at(group, now), written out: this runs for every binding
+        now = self.env.now
+        clock, level, clock_time = self._clock, self._level, self._clock_time
+        old = self._group[k]
+        progress = (
+            self._slope[k] * (clock[old] + level[old] * (now - clock_time[old])) + self._offset[k]
+        )
         slope = self._cap[k] if group == CAP_GROUP else self._weight[k]
         if self._is_stream[k]:
-            self._stream_classes_of_group[self._group[k]].discard(k)
+            self._stream_classes_of_group[old].discard(k)
             self._stream_classes_of_group.setdefault(group, set()).add(k)
         self._group[k] = group
         self._slope[k] = slope
-        self._offset[k] = progress - slope * self._clock_at(group, self.env.now)
+        self._offset[k] = progress - slope * (
+            clock[group] + level[group] * (now - clock_time[group])
+        )
         self.recorder.class_changed(k)
 
     def _move(self, k: int, group: int, pending: _Pending) -> None:
@@ -652,11 +660,12 @@ class BottleneckStructure:
                 self._watch_version.pop(key, None)
                 return True
         level = self._level
-        involved = [(owner, a) for owner, a in self._foreign[link].items() if a > 0 or a < 0]
-        if len(involved) == 1:
-            owner, a = involved[0]
-            value = a * level[owner]  # what fsum gives for one term
+        foreign = self._foreign[link]
+        if len(foreign) == 1:
+            involved = [item for item in foreign.items() if item[1] > 0 or item[1] < 0]
+            value = involved[0][1] * level[involved[0][0]] if involved else 0.0  # fsum of one
         else:
+            involved = [(owner, a) for owner, a in foreign.items() if a > 0 or a < 0]
             value = math.fsum([a * level[owner] for owner, a in involved])
         bound = capacity - self._capped_load[link]
         slack = bound - value
