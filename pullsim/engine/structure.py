@@ -250,7 +250,9 @@ class BottleneckStructure:
             else:
                 foreign = self._foreign[link]
                 foreign[group] = foreign.get(group, 0.0) + count * coefficient * weight
-                self._pair_count[(group, link)] = self._pair_count.get((group, link), 0) + 1
+                pair = (group, link)
+                pair_count = self._pair_count
+                pair_count[pair] = pair_count.get(pair, 0) + 1
                 if self._owned_classes[link] > 0:
                     self._dependent_owners[group].add(link)
 
@@ -276,14 +278,18 @@ class BottleneckStructure:
                 if not self._capped_on[link]:
                     self._capped_load[link] = 0.0
             else:
-                foreign = self._foreign[link]
-                foreign[group] = foreign.get(group, 0.0) - count * coefficient * weight
-                self._pair_count[(group, link)] -= 1
-                if self._pair_count[(group, link)] == 0:
+                pair = (group, link)
+                pair_count = self._pair_count
+                left = pair_count[pair] - 1
+                if left:
+                    pair_count[pair] = left
+                    foreign = self._foreign[link]
+                    foreign[group] = foreign[group] - count * coefficient * weight
+                else:
                     # Gone rather than 0: a registry meets thousands of owners over a run, and
                     # its level and load are summed over the ones that are still there.
-                    del foreign[group]
-                    del self._pair_count[(group, link)]
+                    del self._foreign[link][group]
+                    del pair_count[pair]
                     self._dependent_owners[group].discard(link)
 
     def _add_load(self, k: int, delta: int) -> None:
