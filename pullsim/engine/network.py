@@ -366,8 +366,10 @@ class Network(BottleneckStructure):
         self._refresh_head(class_index)
         self._request_update()
 
-    def _end_flow(self, flow: _Flow, outcome: str) -> None:
-        self._advance()
+    def _end_flow(self, flow: _Flow, outcome: str, *, advanced: bool = False) -> None:
+        """Take a flow out; ``advanced``: the caller (a wake-up) has caught the recorder up."""
+        if not advanced:
+            self._advance()
         if outcome == "finished" and isinstance(flow, Transfer):
             flow._delivered_at_end = flow.size
         else:
@@ -384,19 +386,6 @@ class Network(BottleneckStructure):
             self._active_streams.pop(flow.id, None)
             self._streams_of_class[class_index].pop(flow.id, None)
         self.recorder.flow_ended(flow, outcome)
-        self._request_update()
-
-    def _finish(self, transfer: Transfer) -> None:
-        """``_end_flow(transfer, "finished")`` at a wake-up, which has caught the recorder up."""
-        transfer._delivered_at_end = transfer.size
-        transfer.finished_at = self.env.now
-        class_index = transfer.class_index
-        self.recorder.count_changing(class_index)
-        self._count[class_index] -= 1
-        self._changed_classes.add(class_index)
-        self._active_transfers.pop(transfer.id, None)
-        self._refresh_head(class_index)
-        self.recorder.flow_ended(transfer, "finished")
         self._request_update()
 
     def _refresh_head(self, class_index: int) -> None:
@@ -644,7 +633,7 @@ class Network(BottleneckStructure):
             # Rounding can put the planned finish a hair after now.
             finished = self._collect_due(_ROUNDING_TOLERANCE * max(1.0, now))
         for transfer in sorted(finished, key=lambda item: item.id):
-            self._finish(transfer)
+            self._end_flow(transfer, "finished", advanced=True)
             transfer.succeed(transfer)
         if not finished:
             self._schedule_wakeup()
